@@ -1,0 +1,264 @@
+// Package cli is the sbx command line: the command tree, flag parsing, and the
+// single place where errors become messages and exit codes.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Exit codes of sbx itself. The command's own status passes through
+// unchanged; these follow toolbx/podman so scripts can tell sbx's failures
+// apart from the command's.
+const (
+	ExitOK          = 0
+	ExitUsage       = 2   // bad command line
+	ExitSbxFailure  = 125 // sbx could not do what was asked
+	ExitNotRunnable = 126 // the command exists but cannot be executed
+	ExitNotFound    = 127 // the command was not found in the machine
+)
+
+// IO carries the streams a command uses, so tests can pass their own.
+type IO struct {
+	In  *os.File
+	Out io.Writer
+	Err io.Writer
+	// OutFile and ErrFile are the real files behind Out/Err when they are
+	// files (sbx run passes them to the machine); nil in tests.
+	OutFile *os.File
+	ErrFile *os.File
+}
+
+// StdIO returns the process's own streams.
+func StdIO() IO {
+	return IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, OutFile: os.Stdout, ErrFile: os.Stderr}
+}
+
+// Env is the environment as a map, passed in rather than read deep inside.
+type Env map[string]string
+
+// OSEnv returns the process environment.
+func OSEnv() Env {
+	e := Env{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			e[k] = v
+		}
+	}
+	return e
+}
+
+// Ctx is what every command gets.
+type Ctx struct {
+	Env  Env
+	IO   IO
+	Self string // path of the running sbx binary
+	Cmd  *Command
+}
+
+// Command is one sbx subcommand. One file per command registers it in
+// commands().
+type Command struct {
+	Name   string
+	Args   string // argument synopsis, e.g. "[NAME]"
+	Short  string // one line, lower case, no period
+	Long   string // paragraphs shown by --help
+	Hidden bool   // internal commands (__agent, __root)
+	Group  string // heading in the command list
+	// Flags registers the command's flags (into variables the Run closure
+	// shares); nil for commands without flags. Flag parsing stops at the
+	// first argument that is not a flag, so `sbx run ls -l` works.
+	Flags   func(fs *flag.FlagSet)
+	Run     func(c *Ctx, args []string) error
+	Aliases []string
+}
+
+// UsageError is a bad command line; it prints the command's usage hint.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// Usagef builds a UsageError.
+func Usagef(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
+
+// HintError is an error with a line telling the user what to do next.
+type HintError struct {
+	Err  error
+	Hint string
+}
+
+func (e *HintError) Error() string { return e.Err.Error() }
+func (e *HintError) Unwrap() error { return e.Err }
+
+// WithHint attaches a next-step hint to err.
+func WithHint(err error, hint string, a ...any) error {
+	if err == nil {
+		return nil
+	}
+	return &HintError{Err: err, Hint: fmt.Sprintf(hint, a...)}
+}
+
+// ExitError carries an exit status that is not a failure of sbx: the guest
+// command's own status. It is never printed.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// Main runs sbx with args (without the program name) and returns the exit code.
+func Main(args []string, env Env, streams IO) int {
+	self, err := os.Executable()
+	if err != nil {
+		self = "sbx"
+	}
+	c := &Ctx{Env: env, IO: streams, Self: self}
+	return c.report(dispatch(c, args))
+}
+
+func (c *Ctx) report(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var exit *ExitError
+	if errors.As(err, &exit) {
+		return exit.Code
+	}
+	fmt.Fprintf(c.IO.Err, "sbx: %s\n", err)
+	var hint *HintError
+	if errors.As(err, &hint) && hint.Hint != "" {
+		fmt.Fprintf(c.IO.Err, "  %s\n", hint.Hint)
+	}
+	var usage *UsageError
+	if errors.As(err, &usage) {
+		if c.Cmd != nil {
+			fmt.Fprintf(c.IO.Err, "  usage: sbx %s %s (see: sbx %s --help)\n", c.Cmd.Name, c.Cmd.Args, c.Cmd.Name)
+		} else {
+			fmt.Fprintln(c.IO.Err, "  see: sbx --help")
+		}
+		return ExitUsage
+	}
+	return ExitSbxFailure
+}
+
+func dispatch(c *Ctx, args []string) error {
+	if len(args) == 0 {
+		printOverview(c.IO.Out)
+		return nil
+	}
+	name := args[0]
+	switch name {
+	case "-h", "--help", "help":
+		if len(args) > 1 {
+			return helpFor(c, args[1])
+		}
+		printOverview(c.IO.Out)
+		return nil
+	case "-V", "--version":
+		name = "version"
+	}
+	cmd := lookup(name)
+	if cmd == nil {
+		return Usagef("unknown command %q", name)
+	}
+	c.Cmd = cmd
+	fs := newFlagSet(cmd)
+	if err := fs.Parse(args[1:]); err != nil {
+		if err == flag.ErrHelp {
+			printHelp(c.IO.Out, cmd)
+			return nil
+		}
+		return Usagef("%s", err)
+	}
+	return cmd.Run(c, fs.Args())
+}
+
+func lookup(name string) *Command {
+	for _, cmd := range commands() {
+		if cmd.Name == name {
+			return cmd
+		}
+		for _, a := range cmd.Aliases {
+			if a == name {
+				return cmd
+			}
+		}
+	}
+	return nil
+}
+
+func helpFor(c *Ctx, name string) error {
+	cmd := lookup(name)
+	if cmd == nil {
+		if topic, ok := helpTopics[name]; ok {
+			fmt.Fprint(c.IO.Out, topic)
+			return nil
+		}
+		return Usagef("no help for %q", name)
+	}
+	printHelp(c.IO.Out, cmd)
+	return nil
+}
+
+func newFlagSet(cmd *Command) *flag.FlagSet {
+	fs := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if cmd.Flags != nil {
+		cmd.Flags(fs)
+	}
+	return fs
+}
+
+func printHelp(w io.Writer, cmd *Command) {
+	fmt.Fprintf(w, "Usage: sbx %s %s\n\n%s.\n", cmd.Name, cmd.Args, capitalize(cmd.Short))
+	if cmd.Long != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(cmd.Long))
+	}
+	if fl := flagHelp(newFlagSet(cmd)); fl != "" {
+		fmt.Fprintf(w, "\nFlags:\n%s", fl)
+	}
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// helpTopics are `sbx help TOPIC` pages that are not commands.
+var helpTopics = map[string]string{}
+
+func printOverview(w io.Writer) {
+	fmt.Fprint(w, `sbx gives every project its own Debian development machine (systemd-nspawn)
+and makes using it feel like using the host: same path, same user, same network.
+
+Usage: sbx COMMAND [ARGS]
+
+`)
+	groups := map[string][]*Command{}
+	var order []string
+	for _, cmd := range commands() {
+		if cmd.Hidden {
+			continue
+		}
+		if _, ok := groups[cmd.Group]; !ok {
+			order = append(order, cmd.Group)
+		}
+		groups[cmd.Group] = append(groups[cmd.Group], cmd)
+	}
+	for _, g := range order {
+		fmt.Fprintf(w, "%s:\n", g)
+		cmds := groups[g]
+		sort.SliceStable(cmds, func(i, j int) bool { return false })
+		for _, cmd := range cmds {
+			fmt.Fprintf(w, "  %-12s %s\n", cmd.Name, cmd.Short)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprint(w, `Run 'sbx COMMAND --help' for details, 'sbx help exit-codes' for exit statuses.
+`)
+}

@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+)
+
+// commands is the whole command tree, in the order `sbx --help` lists it.
+// Each command lives in a file of its own.
+func commands() []*Command {
+	return []*Command{
+		// Project
+		initCmd(), createCmd(), runCmd(), shellCmd(), allowCmd(), denyCmd(), trustCmd(),
+		// Machines
+		startCmd(), stopCmd(), restartCmd(), statusCmd(), listCmd(), rmCmd(),
+		// Integration
+		hookCmd(), completionCmd(), versionCmd(),
+		// Internal
+		agentCmd(), rootCmd(),
+	}
+}
+
+// flagHelp renders a FlagSet's defaults for a Long help text.
+func flagHelp(fs *flag.FlagSet) string {
+	var b strings.Builder
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		dash := "-"
+		if len(f.Name) > 1 {
+			dash = "--"
+		}
+		fmt.Fprintf(&b, "  %s%s %s\n        %s\n", dash, f.Name, name, usage)
+	})
+	return b.String()
+}
