@@ -17,7 +17,7 @@ func commands() []*Command {
 		// Integration
 		hookCmd(), completionCmd(), versionCmd(),
 		// Internal
-		agentCmd(), rootCmd(),
+		agentCmd(), rootCmd(), completeCmd(),
 	}
 }
 
