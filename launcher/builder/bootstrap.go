@@ -1,0 +1,179 @@
+package builder
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// cacheDir holds pristine base trees, one per (distribution, release,
+// architecture, mirror, package set).
+var cacheDir = filepath.Join(MachinesDir, ".sbx-cache")
+
+// maxCacheAge bounds how stale (security updates) a cached base may be.
+const maxCacheAge = 14 * 24 * time.Hour
+
+// basePackages make a bootable, usable machine: systemd as init, D-Bus and
+// logind (the seed's --include=dbus,libpam-systemd), locales and sudo.
+var basePackages = []string{"systemd", "systemd-sysv", "dbus", "libpam-systemd", "locales", "sudo", "ca-certificates", "procps", "less"}
+
+func (s *Spec) packages() []string {
+	set := map[string]bool{}
+	for _, p := range append(append([]string{}, basePackages...), s.Packages...) {
+		set[p] = true
+	}
+	if s.Distribution == "ubuntu" {
+		set["ubuntu-keyring"] = true
+	}
+	var out []string
+	for p := range set {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// cacheKey names the base tree for s.
+func (s *Spec) cacheKey() string {
+	h := sha256.Sum256([]byte(strings.Join([]string{
+		"v1", s.Distribution, s.Release, s.Arch, s.Mirror, strings.Join(s.packages(), ","),
+	}, "\n")))
+	return fmt.Sprintf("%s-%s-%s-%s", s.Distribution, s.Release, s.Arch, hex.EncodeToString(h[:6]))
+}
+
+// sources returns the apt source lines for the machine, with the seed's
+// special cases: Ubuntu gets universe and -updates/-security, focal also
+// -backports (systemd#22234).
+func (s *Spec) sources() []string {
+	suites := []string{s.Release}
+	comps := "main"
+	switch s.Distribution {
+	case "ubuntu":
+		comps = "main universe"
+		suites = append(suites, s.Release+"-updates", s.Release+"-security")
+		if s.Release == "focal" {
+			suites = append(suites, "focal-backports")
+		}
+	case "debian":
+		if !map[string]bool{"sid": true, "unstable": true, "testing": true, "experimental": true}[s.Release] {
+			suites = append(suites, s.Release+"-updates")
+		}
+	}
+	var lines []string
+	for _, suite := range suites {
+		lines = append(lines, fmt.Sprintf("deb %s %s %s", s.Mirror, suite, comps))
+	}
+	return lines
+}
+
+func keyring(s *Spec) (string, error) {
+	k := "/usr/share/keyrings/debian-archive-keyring.gpg"
+	pkg := "debian-archive-keyring"
+	if s.Distribution == "ubuntu" {
+		k, pkg = "/usr/share/keyrings/ubuntu-archive-keyring.gpg", "ubuntu-keyring"
+	}
+	if _, err := os.Stat(k); err != nil {
+		return "", failf(125, fmt.Sprintf("install it on the host: sudo apt-get install %s", pkg),
+			"the %s archive keyring %s is missing on the host", s.Distribution, k)
+	}
+	return k, nil
+}
+
+// ensureBase returns a pristine base tree for s, building it when the cache
+// lacks one. It is assembled under a hidden temporary name and renamed into
+// the cache only when complete.
+func ensureBase(ctx context.Context, s *Spec, r *Reporter) (string, error) {
+	key := s.cacheKey()
+	dir := filepath.Join(cacheDir, key)
+	release, err := lock("cache-"+key, func() { r.Phase("Waiting for another build of the same base") })
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	if fi, err := os.Stat(filepath.Join(dir, "etc", "os-release")); err == nil {
+		if time.Since(fi.ModTime()) < maxCacheAge {
+			r.Send(Event{Info: "using cached base " + key})
+			return dir, nil
+		}
+		r.Phase("Cached base is older than 14 days; rebuilding it")
+	}
+	if err := os.MkdirAll(cacheDir, 0o700); err != nil {
+		return "", err
+	}
+	tmp := filepath.Join(cacheDir, ".tmp-"+key)
+	if err := removeTree(tmp); err != nil {
+		return "", err
+	}
+	if err := newTreeDir(tmp); err != nil {
+		return "", err
+	}
+	kr, err := keyring(s)
+	if err != nil {
+		return "", err
+	}
+	if err := bootstrap(ctx, s, kr, tmp, r); err != nil {
+		removeTree(tmp) // best effort: the next build cleans it too
+		return "", err
+	}
+	// Mark the time the base was built, for maxCacheAge.
+	now := time.Now()
+	os.Chtimes(filepath.Join(tmp, "etc", "os-release"), now, now) // best effort
+	if err := removeTree(dir); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+func bootstrap(ctx context.Context, s *Spec, kr, dir string, r *Reporter) error {
+	pkgs := strings.Join(s.packages(), ",")
+	var argv []string
+	tool := "mmdebstrap"
+	if _, err := exec.LookPath("mmdebstrap"); err == nil {
+		// mmdebstrap is several times faster than debootstrap (DESIGN.md).
+		argv = []string{"mmdebstrap", "--mode=root", "--variant=minbase", "--format=directory",
+			"--architectures=" + s.Arch, "--keyring=" + kr, "--include=" + pkgs,
+			"--aptopt=Acquire::Retries \"3\"", s.Release, dir}
+		argv = append(argv, s.sources()...)
+	} else if _, err := exec.LookPath("debootstrap"); err == nil {
+		tool = "debootstrap"
+		comps := "main"
+		if s.Distribution == "ubuntu" {
+			comps = "main,universe"
+		}
+		argv = []string{"debootstrap", "--variant=minbase", "--arch=" + s.Arch, "--keyring=" + kr,
+			"--components=" + comps, "--include=" + pkgs, s.Release, dir, s.Mirror}
+	} else {
+		return failf(125, "install it on the host: sudo apt-get install mmdebstrap (or debootstrap)",
+			"neither mmdebstrap nor debootstrap is installed")
+	}
+	r.Phase(fmt.Sprintf("Bootstrapping %s %s (%s, %d packages)", s.Distribution, s.Release, tool, len(s.packages())))
+	var tail []string
+	err := run(ctx, baseEnv(), func(l string) {
+		r.Log(l)
+		tail = append(tail, l)
+		if len(tail) > 8 {
+			tail = tail[1:]
+		}
+	}, argv...)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return failf(125, "check Release=, Mirror= and Packages= in .sandbox; the full log is in the journal (journalctl -u sbx-create-"+s.Name+")",
+			"%s failed (%v): %s", tool, err, strings.Join(tail, " | "))
+	}
+	if tool == "debootstrap" {
+		return writeFile(dir, "etc/apt/sources.list", strings.Join(s.sources(), "\n")+"\n", 0o644)
+	}
+	return nil
+}
