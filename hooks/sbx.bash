@@ -1,0 +1,118 @@
+# shellcheck shell=bash
+# sbx hook for bash. Install with this line in ~/.bashrc:
+#     eval "$(sbx hook bash)"
+#
+# On the host: when the directory changed since the last prompt, look for a
+# .sandbox file up the tree (in bash itself: no fork). Inside a project, run
+# `sbx shell --auto`, which prints a one-line notice for an untrusted project
+# or opens a shell in the project's machine at the same directory. If you
+# `cd` out of the project in there, you come back here at that directory;
+# if you `exit`, you stay here and are not taken back in until you leave the
+# project and come back.
+#
+# Inside a machine (SBX_MACHINE set): leaving the project ($SBX_PROJECT) in
+# the shell that `sbx shell` started for this hook hands the new directory
+# back and ends that shell. Nothing here ever enters a machine from inside
+# one. Non-interactive shells get nothing.
+
+if [[ $- == *i* ]]; then
+
+__sbx_bin='@SBX_BIN@'
+
+# Only the shell `sbx shell` started may hand a directory back: keep the
+# file in an unexported variable so shells started from this one do not
+# inherit it.
+if [[ -n ${SBX_RETURN_FILE-} ]]; then
+  __sbx_return_file=$SBX_RETURN_FILE
+  \builtin unset SBX_RETURN_FILE
+fi
+
+# Runs before every prompt; costs two string compares unless $PWD changed.
+__sbx_hook() {
+  \builtin local __sbx_status=$?
+  if [[ ${__sbx_pwd-} != "$PWD" ]]; then
+    __sbx_pwd=$PWD
+    if [[ -n ${SBX_MACHINE-} ]]; then
+      __sbx_guest
+    else
+      __sbx_host
+    fi
+  fi
+  \builtin return "$__sbx_status"
+}
+
+# Sets __sbx_root to the nearest directory at or above $PWD that holds a
+# regular file .sandbox; fails if there is none.
+__sbx_find_root() {
+  \builtin local d=${PWD%/}
+  while [[ ! -f $d/.sandbox ]]; do
+    [[ -n $d ]] || \builtin return 1
+    d=${d%/*}
+  done
+  __sbx_root=${d:-/}
+}
+
+# Host side: enter the project's machine, follow a directory handed back
+# (which may be inside another project: enter that one too).
+__sbx_host() {
+  \builtin local left='' cdfile dir int
+  while __sbx_find_root; do
+    if [[ $__sbx_root == "${__sbx_suppressed-}" || $__sbx_root == "$left" ]]; then
+      __sbx_suppressed=$__sbx_root
+      \builtin return 0
+    fi
+    if [[ ${SBX_AUTO_ENTER-} == 0 ]]; then
+      \builtin printf "sbx: auto-entry is off (SBX_AUTO_ENTER=0): run 'sbx shell' to enter %s\n" "$__sbx_root" >&2
+      __sbx_suppressed=$__sbx_root
+      \builtin return 0
+    fi
+    cdfile=$(\command mktemp "${TMPDIR:-/tmp}/sbx-cd.XXXXXX") || \builtin return 0
+    # A trap with a body (not '') leaves SIGINT at its default in sbx, and
+    # makes bash carry on here after Ctrl-C instead of abandoning the prompt
+    # command, so the file is always removed. The user's own trap comes back.
+    int=$(\builtin trap -p INT)
+    \builtin trap : INT
+    \command "$__sbx_bin" shell --auto --cd-file "$cdfile"
+    if [[ -n $int ]]; then \builtin eval "$int"; else \builtin trap - INT; fi
+    dir=
+    IFS= \builtin read -r -d '' dir <"$cdfile"
+    \command rm -f -- "$cdfile"
+    if [[ -z $dir ]] || ! \builtin cd -- "$dir"; then
+      __sbx_suppressed=$__sbx_root
+      \builtin return 0
+    fi
+    __sbx_pwd=$PWD
+    left=$__sbx_root
+  done
+  __sbx_suppressed=
+}
+
+# Guest side: hand $PWD back and end this shell once it is outside the
+# project, if this is the shell `sbx shell` started for the hook.
+__sbx_guest() {
+  [[ -n ${__sbx_return_file-} && -n ${SBX_PROJECT-} ]] || \builtin return 0
+  case $PWD/ in
+    "${SBX_PROJECT%/}"/*) \builtin return 0 ;;
+  esac
+  \builtin printf '%s' "$PWD" >"$__sbx_return_file" || \builtin return 0
+  \builtin exit 0
+}
+
+# Install once. With bash-preexec, join its precmd_functions (it wants its
+# own entries first and last in PROMPT_COMMAND); otherwise go first in
+# PROMPT_COMMAND, which may be a string or, from bash 5.1, an array.
+if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
+  if [[ " ${precmd_functions[*]-} " != *" __sbx_hook "* ]]; then
+    precmd_functions+=(__sbx_hook)
+  fi
+elif [[ " ${PROMPT_COMMAND[*]-} " != *__sbx_hook* ]]; then
+  if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)) && [[ ${PROMPT_COMMAND@a} == *a* ]]; then
+    PROMPT_COMMAND=(__sbx_hook "${PROMPT_COMMAND[@]}")
+  else
+    # Before 5.1 only element 0 of an array runs, and this assigns to it.
+    # shellcheck disable=SC2128,SC2178
+    PROMPT_COMMAND="__sbx_hook${PROMPT_COMMAND:+$'\n'$PROMPT_COMMAND}"
+  fi
+fi
+
+fi

@@ -1,0 +1,105 @@
+# sbx hook for zsh. Install with this line in ~/.zshrc:
+#     eval "$(sbx hook zsh)"
+#
+# On the host: when the directory changed (chpwd) and the next prompt comes
+# (precmd), look for a .sandbox file up the tree (in zsh itself: no fork).
+# Inside a project, run `sbx shell --auto`, which prints a one-line notice
+# for an untrusted project or opens a shell in the project's machine at the
+# same directory. If you `cd` out of the project in there, you come back here
+# at that directory; if you `exit`, you stay here and are not taken back in
+# until you leave the project and come back.
+#
+# Inside a machine (SBX_MACHINE set): leaving the project ($SBX_PROJECT) in
+# the shell that `sbx shell` started for this hook hands the new directory
+# back and ends that shell. Nothing here ever enters a machine from inside
+# one. Non-interactive shells get nothing.
+
+if [[ -o interactive ]]; then
+
+typeset -g __sbx_bin='@SBX_BIN@'
+
+# Only the shell `sbx shell` started may hand a directory back: keep the
+# file in an unexported variable so shells started from this one do not
+# inherit it.
+if [[ -n ${SBX_RETURN_FILE-} ]]; then
+  typeset -g __sbx_return_file=$SBX_RETURN_FILE
+  \builtin unset SBX_RETURN_FILE
+fi
+
+# Set on every directory change; the first prompt looks too. Re-sourcing
+# keeps the current value.
+typeset -gi __sbx_dirty=${__sbx_dirty-1}
+
+__sbx_chpwd() {
+  __sbx_dirty=1
+}
+
+# Runs before every prompt; costs one test unless the directory changed.
+__sbx_precmd() {
+  (( __sbx_dirty )) || \builtin return 0
+  \builtin emulate -L zsh
+  __sbx_dirty=0
+  if [[ -n ${SBX_MACHINE-} ]]; then
+    __sbx_guest
+  else
+    __sbx_host
+  fi
+}
+
+# Sets __sbx_root to the nearest directory at or above $PWD that holds a
+# regular file .sandbox; fails if there is none.
+__sbx_find_root() {
+  \builtin local d=${PWD%/}
+  while [[ ! -f $d/.sandbox ]]; do
+    [[ -n $d ]] || \builtin return 1
+    d=${d%/*}
+  done
+  typeset -g __sbx_root=${d:-/}
+}
+
+# Host side: enter the project's machine, follow a directory handed back
+# (which may be inside another project: enter that one too).
+__sbx_host() {
+  \builtin local left='' cdfile dir
+  while __sbx_find_root; do
+    if [[ $__sbx_root == "${__sbx_suppressed-}" || $__sbx_root == "$left" ]]; then
+      typeset -g __sbx_suppressed=$__sbx_root
+      \builtin return 0
+    fi
+    if [[ ${SBX_AUTO_ENTER-} == 0 ]]; then
+      \builtin printf "sbx: auto-entry is off (SBX_AUTO_ENTER=0): run 'sbx shell' to enter %s\n" "$__sbx_root" >&2
+      typeset -g __sbx_suppressed=$__sbx_root
+      \builtin return 0
+    fi
+    cdfile=$(\command mktemp "${TMPDIR:-/tmp}/sbx-cd.XXXXXX") || \builtin return 0
+    # Ctrl-C ends sbx (SIGINT stays at its default there); this function
+    # carries on, so the file is always removed.
+    \command "$__sbx_bin" shell --auto --cd-file "$cdfile"
+    dir=''
+    IFS= \builtin read -r -d '' dir <"$cdfile"
+    \command rm -f -- "$cdfile"
+    # -q: no chpwd hooks for this cd; the loop looks at the new place itself.
+    if [[ -z $dir ]] || ! \builtin cd -q -- "$dir"; then
+      typeset -g __sbx_suppressed=$__sbx_root
+      \builtin return 0
+    fi
+    left=$__sbx_root
+  done
+  typeset -g __sbx_suppressed=''
+}
+
+# Guest side: hand $PWD back and end this shell once it is outside the
+# project, if this is the shell `sbx shell` started for the hook.
+__sbx_guest() {
+  [[ -n ${__sbx_return_file-} && -n ${SBX_PROJECT-} ]] || \builtin return 0
+  [[ $PWD/ == ${SBX_PROJECT%/}/* ]] && \builtin return 0
+  \builtin printf '%s' "$PWD" >"$__sbx_return_file" || \builtin return 0
+  \builtin exit 0
+}
+
+# add-zsh-hook adds each function once, however often this is sourced.
+\builtin autoload -Uz add-zsh-hook
+add-zsh-hook chpwd __sbx_chpwd
+add-zsh-hook precmd __sbx_precmd
+
+fi
