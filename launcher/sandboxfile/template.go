@@ -1,0 +1,78 @@
+package sandboxfile
+
+import "strings"
+
+// Template returns the commented default .sandbox that `sbx init` writes for
+// the project at root. Every key is explained; every key is commented out,
+// so the file means "all defaults" until the user changes it.
+func Template(root string) string {
+	return strings.ReplaceAll(template, "@NAME@", DefaultName(root))
+}
+
+const template = `# .sandbox — this project's development machine (sbx).
+#
+# The directory holding this file is the project root. sbx builds a Debian
+# or Ubuntu machine for it (systemd-nspawn), binds the project into it at the
+# same path, and runs your commands there as you (same user name, UID, GID),
+# on the host's network.
+#
+# Format: like a systemd .nspawn file. [Section] headers, Key=Value lines,
+# comments start with # or ;. Keys are case-sensitive. Every key is optional:
+# remove the leading "# " to change a default. sbx acts on this file only
+# after you trust it with 'sbx allow'; any edit needs a new 'sbx allow'.
+
+[Machine]
+# Machine name, as machinectl shows it: a-z, 0-9 and '-', at most 64 chars.
+# Default: the directory name plus a hash of its path.
+# Name=@NAME@
+
+# debian or ubuntu.
+# Distribution=debian
+
+# Release codename. Default: trixie for debian, noble for ubuntu.
+# Release=trixie
+
+# Archive to install from (http or https).
+# Default: http://deb.debian.org/debian, for ubuntu http://archive.ubuntu.com/ubuntu
+# Mirror=http://deb.debian.org/debian
+
+# Extra packages installed when the machine is created. Names only,
+# separated by spaces; the key may be repeated.
+# Packages=build-essential git
+
+# Hostname inside the machine. Default: the machine name.
+# Hostname=@NAME@
+
+# Power the machine off when no shell or command has used it for this long
+# (30min, 1h, 90s). Default: 0, never.
+# StopWhenIdle=30min
+
+[Exec]
+# A command run once, as root, inside the new machine, in the project
+# directory; repeat the key for more, they run in order. It is split into
+# words like a shell would, but no shell runs it: for pipes, &&, redirections
+# or $VARIABLES write Setup=sh -c '...'.
+# Setup=apt-get install -y --no-install-recommends golang
+# Setup=sh -c 'curl -fsSL https://example.org/install.sh | sh'
+
+# Login shell inside the machine (absolute path). Default: your host shell.
+# Shell=/bin/bash
+
+# Variables set for every command in the machine: one KEY=VALUE per line.
+# Environment=GOFLAGS=-mod=mod
+
+# Names of host variables passed through to commands, separated by spaces.
+# PassEnvironment=SSH_AUTH_SOCK
+
+[Files]
+# More host directories or files to bind into the machine, as host[:guest];
+# guest defaults to the same path. ~ is your home directory; write a ':'
+# inside a path as '\:'. BindReadOnly= binds read-only.
+# Bind=~/.cache/go-build
+# BindReadOnly=~/.gitconfig
+
+[Network]
+# yes gives the machine a private network of its own; by default it shares
+# the host's network, so servers it runs are reachable on localhost.
+# Private=no
+`

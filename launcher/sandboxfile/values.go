@@ -1,0 +1,147 @@
+package sandboxfile
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+var (
+	releaseRE = regexp.MustCompile(`^[a-z]+$`)
+	// Debian policy 5.6.1: lower case letters, digits, + - . ; at least two
+	// characters, starting with an alphanumeric.
+	packageRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+func setName(p *parser, v string) *valueError {
+	if err := ValidName(v); err != nil {
+		return bad(err.Error(), "use lower-case letters, digits and '-', e.g. Name=myproj")
+	}
+	p.f.Machine.Name = v
+	return nil
+}
+
+func setDistribution(p *parser, v string) *valueError {
+	if v != "debian" && v != "ubuntu" {
+		return bad("unknown distribution", "Distribution= is debian or ubuntu")
+	}
+	p.f.Machine.Distribution = v
+	return nil
+}
+
+func setRelease(p *parser, v string) *valueError {
+	if !releaseRE.MatchString(v) {
+		return bad("not a release codename", "use the codename in lower case, e.g. Release=trixie or Release=noble, not a version number")
+	}
+	p.f.Machine.Release = v
+	return nil
+}
+
+func setMirror(p *parser, v string) *valueError {
+	if strings.ContainsAny(v, " \t") {
+		return bad("a mirror URL cannot contain spaces", "")
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return bad("not an http:// or https:// URL", "")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return bad("a mirror URL has no ?query or #fragment", "")
+	}
+	p.f.Machine.Mirror = v
+	return nil
+}
+
+func setPackages(p *parser, v string) *valueError {
+	for _, name := range strings.Fields(v) {
+		if i := strings.IndexAny(name, "=/:"); i >= 0 {
+			return bad(fmt.Sprintf("%q: only package names are supported, not versions (=), releases (/) or architectures (:)", name),
+				fmt.Sprintf("write Packages=%s", name[:i]))
+		}
+		if !packageRE.MatchString(name) {
+			return bad(fmt.Sprintf("%q is not a valid Debian package name", name),
+				"package names are lower case letters, digits, '+', '-' and '.', separated by spaces")
+		}
+		if !slices.Contains(p.f.Machine.Packages, name) {
+			p.f.Machine.Packages = append(p.f.Machine.Packages, name)
+		}
+	}
+	return nil
+}
+
+func setHostname(p *parser, v string) *valueError {
+	if err := validHostname(v); err != nil {
+		return bad(err.Error(), "")
+	}
+	p.f.Machine.Hostname = v
+	return nil
+}
+
+func setStopWhenIdle(p *parser, v string) *valueError {
+	d, err := parseTimespan(v)
+	if err != nil {
+		return bad(err.Error(), "use a time span such as 30min, 1h, 90s or 1h30m; 0 or empty means never")
+	}
+	p.f.Machine.StopWhenIdle = d
+	return nil
+}
+
+func setShell(p *parser, v string) *valueError {
+	if !filepath.IsAbs(v) {
+		return bad("relative path", "give the shell's absolute path inside the machine, e.g. Shell=/bin/bash")
+	}
+	p.f.Exec.Shell = filepath.Clean(v)
+	return nil
+}
+
+func setEnvironment(p *parser, v string) *valueError {
+	name, _, ok := strings.Cut(v, "=")
+	if !ok {
+		return bad("expected KEY=VALUE", "one assignment per line, e.g. Environment=EDITOR=vim")
+	}
+	if !envNameRE.MatchString(name) {
+		return bad(fmt.Sprintf("%q is not a valid variable name", name), "names are letters, digits and '_', not starting with a digit")
+	}
+	// A later assignment of the same name replaces the earlier one, as in a shell.
+	env := p.f.Exec.Environment
+	env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, name+"=") })
+	p.f.Exec.Environment = append(env, v)
+	return nil
+}
+
+func setPassEnvironment(p *parser, v string) *valueError {
+	for _, name := range strings.Fields(v) {
+		if !envNameRE.MatchString(name) {
+			return bad(fmt.Sprintf("%q is not a valid variable name", name),
+				"list names only, separated by spaces, e.g. PassEnvironment=SSH_AUTH_SOCK TERM_PROGRAM")
+		}
+		if !slices.Contains(p.f.Exec.PassEnvironment, name) {
+			p.f.Exec.PassEnvironment = append(p.f.Exec.PassEnvironment, name)
+		}
+	}
+	return nil
+}
+
+func setPrivate(p *parser, v string) *valueError {
+	b, ok := parseBool(v)
+	if !ok {
+		return bad("not a boolean", "use yes or no (also true/false, 1/0, on/off)")
+	}
+	p.f.Network.Private = b
+	return nil
+}
+
+// parseBool accepts systemd's boolean spellings.
+func parseBool(v string) (value, ok bool) {
+	switch strings.ToLower(v) {
+	case "1", "yes", "y", "true", "t", "on":
+		return true, true
+	case "0", "no", "n", "false", "f", "off":
+		return false, true
+	}
+	return false, false
+}
