@@ -132,6 +132,10 @@ func (c *Ctx) report(err error) int {
 	if errors.As(err, &hint) && hint.Hint != "" {
 		fmt.Fprintf(c.IO.Err, "  %s\n", hint.Hint)
 	}
+	var root *rootError
+	if errors.As(err, &root) && root.code > 0 {
+		return root.code
+	}
 	var usage *UsageError
 	if errors.As(err, &usage) {
 		if c.Cmd != nil {

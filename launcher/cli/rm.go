@@ -1,11 +1,67 @@
 package cli
 
-import "errors"
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
 
-// TODO(owner): placeholder so the tree builds; replaced by the real command.
+	"golang.org/x/term"
+)
+
 func rmCmd() *Command {
+	var force bool
 	return &Command{
-		Name: "rm", Group: "Machines", Short: "remove a machine",
-		Run: func(c *Ctx, args []string) error { return errors.New("rm: not implemented yet") },
+		Name: "rm", Args: "[NAME]", Group: "Machines", Short: "remove a machine and its files",
+		Long: `Removes the machine NAME (or the project's machine): stops it if it runs, then
+deletes its root filesystem in /var/lib/machines, its .nspawn settings and its
+runtime directory. The project directory and other bound paths are not touched.
+On a terminal it asks first; elsewhere --force is required.`,
+		Flags:   func(fs *flag.FlagSet) { fs.BoolVar(&force, "force", false, "do not ask for confirmation") },
+		Aliases: []string{"remove"},
+		Run: func(c *Ctx, args []string) error {
+			t, err := c.resolveTarget(args)
+			if err != nil {
+				return err
+			}
+			if !force {
+				if err := c.confirm(fmt.Sprintf("Remove machine %s (project %s) and everything inside it?", t.Name, t.Meta.Project)); err != nil {
+					return err
+				}
+			}
+			ctx := context.Background()
+			bus, err := c.connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer bus.Close()
+			if err := c.stop(ctx, bus, t.Name); err != nil {
+				return err
+			}
+			prog := c.newProgress()
+			if err := c.runRoot(ctx, bus, "sbx-rm-"+t.Name+".service", "rm", t.Name, prog.event); err != nil {
+				if errors.Is(err, errBusy) {
+					return WithHint(fmt.Errorf("another sbx operation on %s is running", t.Name), "wait for it to finish and try again")
+				}
+				return err
+			}
+			fmt.Fprintf(c.IO.Err, "sbx: removed machine %s\n", t.Name)
+			return nil
+		},
 	}
+}
+
+// confirm asks a yes/no question on the terminal; without one it refuses.
+func (c *Ctx) confirm(question string) error {
+	if c.IO.In == nil || !term.IsTerminal(int(c.IO.In.Fd())) {
+		return WithHint(errors.New("not asking for confirmation without a terminal"), "add --force to go ahead")
+	}
+	fmt.Fprintf(c.IO.Err, "%s [y/N] ", question)
+	answer, _ := bufio.NewReader(c.IO.In).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+		return &ExitError{Code: 1}
+	}
+	return nil
 }

@@ -1,11 +1,16 @@
 package cli
 
-import "errors"
+import "github.com/sbxdev/sbx/launcher/builder"
 
-// TODO(owner): placeholder so the tree builds; replaced by the real command.
 func rootCmd() *Command {
 	return &Command{
-		Name: "__root", Hidden: true, Group: "Internal", Short: "privileged steps run by systemd",
-		Run: func(c *Ctx, args []string) error { return errors.New("__root: not implemented yet") },
+		Name: "__root", Hidden: true, Group: "Internal", Short: "privileged steps, run by systemd as root",
+		Args: "create SPEC | rm NAME | du NAME",
+		Run: func(c *Ctx, args []string) error {
+			if code := builder.RootMain(args, c.IO.Out); code != 0 {
+				return &ExitError{Code: code}
+			}
+			return nil
+		},
 	}
 }

@@ -1,11 +1,121 @@
 package cli
 
-import "errors"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
 
-// TODO(owner): placeholder so the tree builds; replaced by the real command.
+	"github.com/sbxdev/sbx/launcher/agent"
+	"github.com/sbxdev/sbx/launcher/nspawn"
+)
+
 func runCmd() *Command {
+	var env multiFlag
+	var root bool
+	var dir string
 	return &Command{
-		Name: "run", Group: "Project", Short: "run a command in the project's machine",
-		Run: func(c *Ctx, args []string) error { return errors.New("run: not implemented yet") },
+		Name: "run", Args: "[-e KEY=VAL]... [--root] [-C DIR] [--] COMMAND [ARG]...", Group: "Project",
+		Short: "run a command in the project's machine",
+		Long: `Runs COMMAND in the project's machine as you (same user, UID and GID), in the
+same directory, and behaves as if it ran on the host: its exit status becomes
+sbx's, stdout and stderr stay apart, pipes and stdin EOF work, Ctrl-C and other
+signals reach it, and on a terminal it gets a terminal of its own inside the
+machine that follows your window's size.
+
+The machine is created and started first when needed (progress on stderr).
+
+Examples:
+  sbx run make -j8
+  sbx run -- go test ./... | tee log
+  printf 'a\nb\n' | sbx run wc -l
+  sbx run --root apt-get install -y ripgrep
+  sbx run -e DEBUG=1 ./server
+
+The environment inside holds TERM, COLORTERM, LANG, LC_* and TZ from the host,
+HOME, USER, SHELL and PATH of the machine, SBX_MACHINE and SBX_PROJECT, the
+.sandbox's Environment= and PassEnvironment=, and -e; nothing else.
+
+Exit status: the command's own; 128+N if a signal N ended it; 127 command not
+found; 126 not executable; 125 sbx itself failed (see 'sbx help exit-codes').`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.Var(&env, "e", "set KEY=VALUE in the command's environment (KEY alone passes the host's value); repeatable")
+			fs.BoolVar(&root, "root", false, "run as root inside the machine")
+			fs.StringVar(&dir, "C", "", "run in the project around DIR, in DIR, instead of the current directory")
+		},
+		Run: func(c *Ctx, args []string) error {
+			if len(args) == 0 {
+				return Usagef("no command given")
+			}
+			if err := chdir(dir); err != nil {
+				return err
+			}
+			return c.runInMachine(args, env, root, false, "")
+		},
 	}
+}
+
+// runInMachine runs argv in the machine of the project around the current
+// directory, starting (and creating) the machine when its agent does not
+// answer. The fast path is one file read, one connect and one exchange.
+func (c *Ctx) runInMachine(argv []string, extraEnv []string, root, login bool, returnFile string) error {
+	wd, err := c.cwd()
+	if err != nil {
+		return err
+	}
+	p, err := c.loadProject(wd)
+	if err != nil {
+		return err
+	}
+	if err := c.requireTrustInteractive(p); err != nil {
+		return err
+	}
+	env, err := c.guestEnv(p, extraEnv)
+	if err != nil {
+		return err
+	}
+	if returnFile != "" {
+		env = append(env, "SBX_RETURN_FILE="+returnFile)
+	}
+	req := agent.Request{Argv: argv, Env: env, Dir: wd, Root: root, Login: login}
+	stdio := agent.Stdio{In: c.IO.In, Out: c.IO.OutFile, Err: c.IO.ErrFile}
+	ctx := context.Background()
+	status, err := agent.Run(ctx, agentSocket(p.Name), req, stdio)
+	if errors.Is(err, agent.ErrUnavailable) {
+		if err := c.ensureRunning(ctx, p); err != nil {
+			return err
+		}
+		status, err = agent.Run(ctx, agentSocket(p.Name), req, stdio)
+	}
+	if err != nil {
+		return err
+	}
+	if status != 0 {
+		return &ExitError{Code: status}
+	}
+	return nil
+}
+
+// ensureRunning creates p's machine if it does not exist and starts it.
+func (c *Ctx) ensureRunning(ctx context.Context, p *project) error {
+	bus, err := c.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	meta, err := nspawn.ReadMeta(p.Name)
+	if err != nil || meta.State != nspawn.StateReady {
+		if err := c.create(ctx, bus, p); err != nil {
+			return err
+		}
+		if meta, err = nspawn.ReadMeta(p.Name); err != nil {
+			return err
+		}
+	}
+	if m, _ := bus.Machine(ctx, p.Name); m == nil {
+		fmt.Fprintf(c.IO.Err, "sbx: starting machine %s\n", p.Name)
+	}
+	startCtx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	return c.start(startCtx, bus, &target{Name: p.Name, Meta: meta})
 }

@@ -1,11 +1,102 @@
 package cli
 
-import "errors"
+import (
+	"context"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"time"
 
-// TODO(owner): placeholder so the tree builds; replaced by the real command.
+	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/machine"
+	"github.com/sbxdev/sbx/launcher/nspawn"
+)
+
 func startCmd() *Command {
+	var timeout time.Duration
 	return &Command{
-		Name: "start", Group: "Machines", Short: "start a machine",
-		Run: func(c *Ctx, args []string) error { return errors.New("start: not implemented yet") },
+		Name: "start", Args: "[NAME]", Group: "Machines", Short: "start a machine",
+		Long: `Starts the machine NAME, or the project's machine when no NAME is given, as
+the systemd unit systemd-nspawn@NAME.service (what machinectl start does), and
+returns when commands can run in it. Starting a running machine does nothing.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.DurationVar(&timeout, "timeout", 90*time.Second, "how long to wait for the machine to be ready")
+		},
+		Run: func(c *Ctx, args []string) error {
+			t, err := c.resolveTarget(args)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			bus, err := c.connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer bus.Close()
+			return c.start(ctx, bus, t)
+		},
 	}
 }
+
+// start starts t's machine if needed and waits until it is ready.
+func (c *Ctx) start(ctx context.Context, bus *machine.Bus, t *target) error {
+	if t.Meta.State != nspawn.StateReady {
+		return WithHint(fmt.Errorf("machine %s is incomplete: its Setup= did not finish", t.Name),
+			"fix Setup= in .sandbox and run sbx create in the project")
+	}
+	unit := machine.NspawnUnit(t.Name)
+	journal := fmt.Sprintf("see why: sudo journalctl -u %s -n 50", unit)
+	if err := bus.StartUnit(ctx, unit); err != nil {
+		return WithHint(err, "%s", journal)
+	}
+	begin := time.Now()
+	if err := waitReady(ctx, bus, t.Name); err != nil {
+		st, _ := bus.UnitState(context.Background(), unit) // best effort: for the message
+		if st.Active == "failed" || st.Active == "inactive" {
+			return WithHint(fmt.Errorf("machine %s failed to start (%s)", t.Name, st.Sub), "%s", journal)
+		}
+		if ctx.Err() != nil {
+			return WithHint(fmt.Errorf("machine %s was not ready after %s", t.Name, round(time.Since(begin))), "%s; or wait longer: --timeout", journal)
+		}
+		return WithHint(err, "%s", journal)
+	}
+	return nil
+}
+
+// waitReady waits until machined runs the machine and its agent answers
+// (the agent answers once the guest's system manager has booted).
+func waitReady(ctx context.Context, bus *machine.Bus, name string) error {
+	tick := 10 * time.Millisecond
+	for {
+		m, err := bus.Machine(ctx, name)
+		if err != nil {
+			return err
+		}
+		if m != nil && m.State == "running" {
+			if err := pingAgent(ctx, agentSocket(name)); err == nil {
+				return nil
+			}
+		}
+		st, err := bus.UnitState(ctx, machine.NspawnUnit(name))
+		if err == nil && (st.Active == "failed" || st.Active == "inactive") && m == nil {
+			return fmt.Errorf("machine %s stopped while starting", name)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(tick):
+		}
+		if tick < 100*time.Millisecond {
+			tick *= 2
+		}
+	}
+}
+
+// agentSocket is the host path of machine name's agent socket.
+func agentSocket(name string) string {
+	return filepath.Join(builder.HostRuntimeDir(name), "agent.sock")
+}
+
+// startTimeout bounds how long run and shell wait for a machine to boot.
+const startTimeout = 90 * time.Second

@@ -1,11 +1,101 @@
 package cli
 
-import "errors"
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
 
-// TODO(owner): placeholder so the tree builds; replaced by the real command.
+	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/machine"
+)
+
 func statusCmd() *Command {
 	return &Command{
-		Name: "status", Group: "Machines", Short: "show a machine's state",
-		Run: func(c *Ctx, args []string) error { return errors.New("status: not implemented yet") },
+		Name: "status", Args: "[NAME]", Group: "Machines", Short: "show a machine's state",
+		Long: `Shows the machine NAME (or the project's machine): whether it runs and since
+when, its project, distribution and release, its systemd unit, its main PID and
+the disk space its root filesystem uses. machinectl status NAME shows the same
+machine from systemd's side.`,
+		Run: func(c *Ctx, args []string) error {
+			t, err := c.resolveTarget(args)
+			if err != nil {
+				return err
+			}
+			ctx := context.Background()
+			bus, err := c.connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer bus.Close()
+			m, err := bus.Machine(ctx, t.Name)
+			if err != nil {
+				return err
+			}
+			unit := machine.NspawnUnit(t.Name)
+			st, err := bus.UnitState(ctx, unit)
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(c.IO.Out, 0, 0, 2, ' ', 0)
+			state := "stopped"
+			if m != nil {
+				state = m.State
+				if m.Since > 0 {
+					since := time.UnixMicro(int64(m.Since))
+					state += fmt.Sprintf(" since %s (%s ago)", since.Format("2006-01-02 15:04:05"), round(time.Since(since)))
+				}
+			}
+			fmt.Fprintf(w, "Machine:\t%s\n", t.Name)
+			fmt.Fprintf(w, "State:\t%s\n", state)
+			if t.Meta.State != "ready" {
+				fmt.Fprintf(w, "Setup:\t%s (run sbx create in the project to finish it)\n", t.Meta.State)
+			}
+			fmt.Fprintf(w, "Project:\t%s\n", t.Meta.Project)
+			fmt.Fprintf(w, "System:\t%s %s\n", t.Meta.Distribution, t.Meta.Release)
+			fmt.Fprintf(w, "Unit:\t%s (%s/%s)\n", unit, st.Active, st.Sub)
+			if m != nil && m.Leader > 0 {
+				fmt.Fprintf(w, "Leader:\t%d\n", m.Leader)
+			}
+			network := "the host's (shared)"
+			if t.Meta.Private {
+				network = "private (its own network namespace)"
+			}
+			fmt.Fprintf(w, "Network:\t%s\n", network)
+			fmt.Fprintf(w, "Disk:\t%s\n", c.diskUsage(ctx, bus, t.Name))
+			fmt.Fprintf(w, "Created:\t%s\n", t.Meta.Created)
+			return w.Flush()
+		},
 	}
+}
+
+// diskUsage asks the privileged helper to measure the tree (the store is
+// not readable by users); failures become a short note, not an error.
+func (c *Ctx) diskUsage(ctx context.Context, bus *machine.Bus, name string) string {
+	var size string
+	unit := fmt.Sprintf("sbx-du-%s-%d.service", name, time.Now().UnixNano())
+	err := c.runRoot(ctx, bus, unit, "du", name, func(e builder.Event) {
+		if e.Info != "" {
+			size = e.Info
+		}
+	})
+	n, perr := strconv.ParseInt(size, 10, 64)
+	if err != nil || perr != nil {
+		return "unknown (sudo du -sh " + builder.ImageDir(name) + ")"
+	}
+	return humanBytes(n)
+}
+
+func humanBytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }

@@ -1,11 +1,96 @@
 package cli
 
-import "errors"
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
 
-// TODO(owner): placeholder so the tree builds; replaced by the real command.
+	"github.com/sbxdev/sbx/launcher/machine"
+)
+
 func stopCmd() *Command {
+	var timeout time.Duration
 	return &Command{
-		Name: "stop", Group: "Machines", Short: "stop a machine",
-		Run: func(c *Ctx, args []string) error { return errors.New("stop: not implemented yet") },
+		Name: "stop", Args: "[NAME]", Group: "Machines", Short: "stop a machine",
+		Long: `Shuts the machine down cleanly (stops systemd-nspawn@NAME.service, which asks
+the machine's systemd to power off) and waits until it is gone. Commands still
+running inside are ended. Stopping a stopped machine does nothing.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for the machine to stop")
+		},
+		Run: func(c *Ctx, args []string) error {
+			t, err := c.resolveTarget(args)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			bus, err := c.connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer bus.Close()
+			return c.stop(ctx, bus, t.Name)
+		},
+	}
+}
+
+// stop stops machine name and waits until machined has let it go.
+func (c *Ctx) stop(ctx context.Context, bus *machine.Bus, name string) error {
+	unit := machine.NspawnUnit(name)
+	m, err := bus.Machine(ctx, name)
+	if err != nil {
+		return err
+	}
+	if m != nil && m.Unit != "" && m.Unit != unit {
+		// Started some other way (systemd-nspawn by hand): end it directly.
+		if err := bus.Terminate(ctx, name); err != nil {
+			return err
+		}
+	} else if err := bus.StopUnit(ctx, unit); err != nil {
+		return err
+	}
+	if _, err := bus.WaitUnit(ctx, unit, func(st machine.UnitState) bool {
+		return st.Active == "inactive" || st.Active == "failed" || !st.Loaded
+	}); err != nil {
+		return fmt.Errorf("waiting for %s to stop: %w", name, err)
+	}
+	for {
+		m, err := bus.Machine(ctx, name)
+		if err != nil || m == nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("machine %s is still registered: %w", name, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func restartCmd() *Command {
+	var timeout time.Duration
+	return &Command{
+		Name: "restart", Args: "[NAME]", Group: "Machines", Short: "stop and start a machine",
+		Long:  `Stops the machine (if running) and starts it again, waiting until it is ready.`,
+		Flags: func(fs *flag.FlagSet) { fs.DurationVar(&timeout, "timeout", 3*time.Minute, "how long to wait in all") },
+		Run: func(c *Ctx, args []string) error {
+			t, err := c.resolveTarget(args)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			bus, err := c.connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer bus.Close()
+			if err := c.stop(ctx, bus, t.Name); err != nil {
+				return err
+			}
+			return c.start(ctx, bus, t)
+		},
 	}
 }

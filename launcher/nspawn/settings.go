@@ -34,6 +34,7 @@ type Meta struct {
 	Release      string
 	State        string
 	Created      string // RFC 3339
+	Private      bool   // private network (read from [Network])
 }
 
 // Mount is one bind mount; Guest empty means the same path.
@@ -160,9 +161,12 @@ func ParseMeta(data []byte) (Meta, error) {
 	var m Meta
 	for sc.Scan() {
 		line := sc.Text()
+		if line == "Private=yes" {
+			m.Private = true
+		}
 		k, v, ok := strings.Cut(strings.TrimPrefix(line, "# sbx-"), "=")
 		if !strings.HasPrefix(line, "# sbx-") || !ok {
-			break
+			continue
 		}
 		switch k {
 		case "project":

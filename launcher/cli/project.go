@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/sandboxfile"
+	"github.com/sbxdev/sbx/launcher/trust"
+)
+
+// project is a loaded .sandbox and the machine it names.
+type project struct {
+	File *sandboxfile.File
+	Name string
+}
+
+// cwd is the real current directory (machines bind projects by real path).
+func (c *Ctx) cwd() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("finding the current directory: %w", err)
+	}
+	return filepath.EvalSymlinks(wd)
+}
+
+func (c *Ctx) home() string {
+	if h := c.Env["HOME"]; h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir() // best effort: only used to expand ~
+	return h
+}
+
+// loadProject finds and parses the .sandbox above dir.
+func (c *Ctx) loadProject(dir string) (*project, error) {
+	path, err := sandboxfile.Find(dir)
+	if errors.Is(err, sandboxfile.ErrNotFound) {
+		return nil, WithHint(err, "create one with `sbx init` in the project's top directory, or name a machine: sbx %s NAME", c.Cmd.Name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	f, err := sandboxfile.Load(path, c.home())
+	if err != nil {
+		var pe *sandboxfile.ParseError
+		if errors.As(err, &pe) && pe.Hint != "" {
+			return nil, WithHint(err, "%s", pe.Hint)
+		}
+		return nil, err
+	}
+	return &project{File: f, Name: f.Machine.Name}, nil
+}
+
+// requireTrust refuses to act on a .sandbox the user has not allowed: its
+// Setup= lines run as root in the machine.
+func (c *Ctx) requireTrust(p *project) error {
+	store, err := trust.Open(c.Env)
+	if err != nil {
+		return err
+	}
+	if err := trust.CheckOwner(p.File.Path, os.Getuid()); err != nil {
+		return err
+	}
+	st, err := store.Check(p.File)
+	if err != nil {
+		return err
+	}
+	switch st {
+	case trust.Allowed:
+		return nil
+	case trust.Denied:
+		return WithHint(fmt.Errorf("%s is denied", p.File.Path), "to trust it after all: sbx allow %s", shellQuote(p.File.Root))
+	case trust.Changed:
+		return WithHint(fmt.Errorf("%s changed since you allowed it", p.File.Path), "review it, then: sbx allow %s", shellQuote(p.File.Root))
+	default:
+		return WithHint(fmt.Errorf("%s is not trusted yet", p.File.Path), "review it, then: sbx allow %s", shellQuote(p.File.Root))
+	}
+}
+
+// spec turns a project into what the privileged create needs.
+func (c *Ctx) spec(p *project) (*builder.Spec, error) {
+	f := p.File
+	if err := sandboxfile.CheckRoot(f.Root, c.home()); err != nil {
+		return nil, err
+	}
+	u, err := user.Current()
+	if err != nil {
+		return nil, fmt.Errorf("looking up the current user: %w", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	if uid == 0 {
+		return nil, WithHint(errors.New("machines are made for a regular user, and this is root"),
+			"run sbx as your own user (a member of group sbx), not with sudo")
+	}
+	g, err := user.LookupGroupId(u.Gid)
+	if err != nil {
+		return nil, fmt.Errorf("looking up group %s: %w", u.Gid, err)
+	}
+	shell := f.Exec.Shell
+	if shell == "" {
+		shell = c.Env["SHELL"]
+	}
+	if !filepath.IsAbs(shell) {
+		shell = "/bin/bash"
+	}
+	s := &builder.Spec{
+		Name: p.Name, Project: f.Root,
+		User:         builder.User{Name: u.Username, UID: uid, Group: g.Name, GID: gid, Home: u.HomeDir, Shell: shell},
+		Distribution: f.Machine.Distribution, Release: f.Machine.Release, Mirror: f.Machine.Mirror,
+		Packages: f.Machine.Packages, Hostname: f.Machine.Hostname, Private: f.Network.Private,
+		Setup: f.Exec.Setup, Lang: c.Env["LANG"], Arch: debArch(),
+	}
+	for _, b := range f.Files.Binds {
+		if _, err := os.Stat(b.Host); err != nil {
+			return nil, WithHint(fmt.Errorf("%s:%d: Bind source %s: %w", f.Path, b.Line, b.Host, err),
+				"create it, or remove that line")
+		}
+		s.Binds = append(s.Binds, builder.Bind{Host: b.Host, Guest: b.Guest, ReadOnly: b.ReadOnly})
+	}
+	return s, s.Validate()
+}
+
+// debArch maps Go's architecture names to Debian's.
+func debArch() string {
+	switch runtime.GOARCH {
+	case "386":
+		return "i386"
+	case "arm":
+		return "armhf"
+	case "ppc64le":
+		return "ppc64el"
+	default:
+		return runtime.GOARCH
+	}
+}
+
+// requireTrustInteractive is requireTrust, but on a terminal it shows the
+// file and offers to trust it instead of refusing.
+func (c *Ctx) requireTrustInteractive(p *project) error {
+	err := c.requireTrust(p)
+	var hint *HintError
+	if err == nil || !errors.As(err, &hint) || !c.interactive() {
+		return err
+	}
+	fmt.Fprintf(c.IO.Err, "sbx: %v. It says:\n\n%s\n", hint.Err, indent(string(p.File.Data)))
+	if cerr := c.confirm("Trust it (like sbx allow) and go on?"); cerr != nil {
+		return err
+	}
+	store, serr := trust.Open(c.Env)
+	if serr != nil {
+		return serr
+	}
+	return store.Allow(p.File)
+}
+
+// interactive reports whether a person is at stdin and stderr.
+func (c *Ctx) interactive() bool {
+	return c.IO.In != nil && c.IO.ErrFile != nil &&
+		term.IsTerminal(int(c.IO.In.Fd())) && term.IsTerminal(int(c.IO.ErrFile.Fd()))
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ") + "\n"
+}

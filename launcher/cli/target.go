@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/sbxdev/sbx/launcher/nspawn"
+	"github.com/sbxdev/sbx/launcher/sandboxfile"
+)
+
+// target is the machine a lifecycle command acts on.
+type target struct {
+	Name string
+	Meta nspawn.Meta
+}
+
+// resolveTarget picks the machine from a NAME argument or, without one,
+// from the project around the current directory. The machine must exist.
+func (c *Ctx) resolveTarget(args []string) (*target, error) {
+	if len(args) > 1 {
+		return nil, Usagef("too many arguments")
+	}
+	var name string
+	if len(args) == 1 {
+		name = args[0]
+		if err := sandboxfile.ValidName(name); err != nil {
+			return nil, Usagef("%v", err)
+		}
+	} else {
+		wd, err := c.cwd()
+		if err != nil {
+			return nil, err
+		}
+		p, err := c.loadProject(wd)
+		if err != nil {
+			return nil, err
+		}
+		name = p.Name
+	}
+	meta, err := nspawn.ReadMeta(name)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if len(args) == 0 {
+			return nil, WithHint(fmt.Errorf("this project's machine %s has not been created yet", name), "create it: sbx create")
+		}
+		return nil, WithHint(fmt.Errorf("no sbx machine named %s", name), "see the machines there are: sbx list")
+	case errors.Is(err, nspawn.ErrNotSbx):
+		return nil, WithHint(fmt.Errorf("machine %s was not made by sbx", name), "manage it with machinectl")
+	case err != nil:
+		return nil, err
+	}
+	return &target{Name: name, Meta: meta}, nil
+}
