@@ -1,11 +1,176 @@
 package cli
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
 
-// TODO(owner): placeholder so the tree builds; replaced by the real command.
+	"golang.org/x/term"
+
+	"github.com/sbxdev/sbx/launcher/sandboxfile"
+	"github.com/sbxdev/sbx/launcher/trust"
+)
+
 func allowCmd() *Command {
 	return &Command{
-		Name: "allow", Group: "Project", Short: "trust this project's .sandbox",
-		Run: func(c *Ctx, args []string) error { return errors.New("allow: not implemented yet") },
+		Name: "allow", Args: "[DIR]", Group: "Project", Short: "trust this project's .sandbox",
+		Long: `Trusts the .sandbox of the project around DIR (default: the current directory;
+the nearest .sandbox in DIR or a parent is used). Until a .sandbox is trusted, sbx
+creates, starts and runs nothing for it, and the shell hook only prints a notice:
+a .sandbox decides what runs as root in the new machine (Setup=) and which of
+your files are bound into it (Bind=), so a repository you just cloned must not
+decide that on its own.
+
+Trust is bound to the file's real path and the sha256 of its exact content:
+editing one byte (or a git pull that changes it) makes it untrusted again, and a
+copy of the file in another directory is not trusted. Run 'sbx allow' again after
+reviewing the change.
+
+allow refuses a file that does not parse (the error names file:line), a file
+owned by another user or writable by group or others (fix with chmod go-w), and a
+.sandbox in a directory that cannot be a project root. When the output is a
+terminal, the file is shown before it is trusted. 'sbx allow' also lifts a
+'sbx deny'. See also: sbx deny, sbx trust list, sbx trust status.`,
+		Run: func(c *Ctx, args []string) error {
+			if len(args) > 1 {
+				return Usagef("allow takes at most one directory, got %d arguments", len(args))
+			}
+			return runAllow(c, dirArg(args))
+		},
 	}
+}
+
+func runAllow(c *Ctx, dir string) error {
+	path, err := findSandbox(dir)
+	if err != nil {
+		return err
+	}
+	f, err := loadSandbox(c, path)
+	if err != nil {
+		return err
+	}
+	if err := sandboxfile.CheckRoot(f.Root, c.home()); err != nil {
+		return err
+	}
+	if err := checkOwner(f.Path); err != nil {
+		return err
+	}
+	store, err := trust.Open(c.Env)
+	if err != nil {
+		return err
+	}
+	before, err := store.Check(f)
+	if err != nil {
+		return err
+	}
+	out := c.IO.Out
+	if isTerminal(c.IO.OutFile) {
+		showFile(out, f)
+	}
+	if err := store.Allow(f); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Allowed %s (sha256 %s)", f.Path, f.Hash[:12])
+	switch before {
+	case trust.Denied:
+		fmt.Fprint(out, ", lifting its deny")
+	case trust.Changed:
+		fmt.Fprint(out, ", replacing the trust of its earlier content")
+	case trust.Allowed:
+		fmt.Fprint(out, ", already allowed")
+	}
+	fmt.Fprintln(out, ".")
+	summarize(out, f)
+	return nil
+}
+
+// summarize says what the trusted file will make sbx do.
+func summarize(w io.Writer, f *sandboxfile.File) {
+	m := f.Machine
+	fmt.Fprintf(w, "  machine  %s: %s %s from %s\n", m.Name, m.Distribution, m.Release, m.Mirror)
+	if len(m.Packages) > 0 {
+		fmt.Fprintf(w, "  packages %s\n", strings.Join(m.Packages, " "))
+	}
+	for _, argv := range f.Exec.Setup {
+		fmt.Fprintf(w, "  setup    %s  (as root, when the machine is created)\n", quoteArgv(argv))
+	}
+	for _, b := range f.Files.Binds {
+		mode := "read-write"
+		if b.ReadOnly {
+			mode = "read-only"
+		}
+		target := ""
+		if b.Guest != b.Host {
+			target = " at " + b.Guest
+		}
+		fmt.Fprintf(w, "  bind     %s%s, %s\n", b.Host, target, mode)
+	}
+	if f.Network.Private {
+		fmt.Fprintln(w, "  network  private")
+	}
+}
+
+// showFile prints the file being trusted, so a terminal user sees what they
+// agree to.
+func showFile(w io.Writer, f *sandboxfile.File) {
+	fmt.Fprintf(w, "── %s ──\n", f.Path)
+	data := string(f.Data)
+	fmt.Fprint(w, data)
+	if data != "" && !strings.HasSuffix(data, "\n") {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "──")
+}
+
+func quoteArgv(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
+}
+
+func isTerminal(f *os.File) bool {
+	return f != nil && term.IsTerminal(int(f.Fd()))
+}
+
+// findSandbox finds the .sandbox for the trust commands, from dir upward.
+func findSandbox(dir string) (string, error) {
+	path, err := sandboxfile.Find(dir)
+	if errors.Is(err, sandboxfile.ErrNotFound) {
+		return "", WithHint(err, "create one in the project's top directory with: sbx init")
+	}
+	return path, err
+}
+
+// loadSandbox reads and parses the .sandbox at path once; a parse error
+// keeps its file:line message and carries its fix as the hint.
+func loadSandbox(c *Ctx, path string) (*sandboxfile.File, error) {
+	f, err := sandboxfile.Load(path, c.home())
+	var pe *sandboxfile.ParseError
+	if errors.As(err, &pe) && pe.Hint != "" {
+		return nil, WithHint(err, "%s", pe.Hint)
+	}
+	return f, err
+}
+
+// checkOwner refuses a .sandbox that other users could have written, with
+// the fix as the hint.
+func checkOwner(path string) error {
+	err := trust.CheckOwner(path, os.Getuid())
+	var oe *trust.OwnerError
+	if errors.As(err, &oe) {
+		return WithHint(err, "%s", oe.Fix)
+	}
+	return err
+}
+
+// dirArg is the directory the trust commands start from.
+func dirArg(args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	return "."
 }

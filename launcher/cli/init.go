@@ -1,11 +1,140 @@
 package cli
 
-import "errors"
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 
-// TODO(owner): placeholder so the tree builds; replaced by the real command.
+	"github.com/sbxdev/sbx/launcher/sandboxfile"
+)
+
 func initCmd() *Command {
+	var force bool
 	return &Command{
-		Name: "init", Group: "Project", Short: "write a commented default .sandbox here",
-		Run: func(c *Ctx, args []string) error { return errors.New("init: not implemented yet") },
+		Name: "init", Args: "[DIR]", Group: "Project", Short: "write a commented default .sandbox here",
+		Long: `Writes DIR/.sandbox (DIR defaults to the current directory), which makes DIR
+a project: sbx gives it a machine of its own, with DIR bound inside at the same
+path. Every setting in the new file is commented out and explained, so it means
+"all defaults": Debian trixie from deb.debian.org, your user, the host's network.
+Edit what you need: the comments in the file describe every key.
+
+An existing .sandbox is never overwritten unless you add --force. System
+directories (/, /etc, /usr, ...) and your home directory itself cannot be project
+roots: the machine needs its own, and binding all of home would put every file you
+have into the machine. Use a project directory such as ~/src/NAME.
+
+Next steps after init: review the file, trust it with 'sbx allow', then
+'sbx run make' or 'sbx shell'.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&force, "force", false, "replace an existing .sandbox with the default")
+		},
+		Run: func(c *Ctx, args []string) error {
+			if len(args) > 1 {
+				return Usagef("init takes at most one directory, got %d arguments", len(args))
+			}
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			return runInit(c, dir, force)
+		},
 	}
+}
+
+func runInit(c *Ctx, dir string, force bool) error {
+	root, err := projectDir(dir)
+	if err != nil {
+		return err
+	}
+	if err := sandboxfile.CheckRoot(root, c.home()); err != nil {
+		return err
+	}
+	path := filepath.Join(root, sandboxfile.FileName)
+	if st, err := os.Lstat(path); err == nil {
+		if !force {
+			return WithHint(fmt.Errorf("%s already exists", path),
+				"keep it and edit it, or replace it with the default: sbx init --force %s", shellQuote(dir))
+		}
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("%s exists and is not a regular file; move it away first", path)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("checking %s: %w", path, err)
+	}
+	if err := writeSandbox(path, []byte(sandboxfile.Template(root)), force); err != nil {
+		return err
+	}
+
+	out := c.IO.Out
+	fmt.Fprintf(out, "Wrote %s (machine %s, Debian %s, all defaults).\n", path, sandboxfile.DefaultName(root), sandboxfile.DefaultRelease)
+	if parent, err := sandboxfile.Find(filepath.Dir(root)); err == nil {
+		fmt.Fprintf(out, "Note: this is inside the project of %s; below %s, this new file is the one used.\n", parent, root)
+	}
+	allow := "sbx allow"
+	if dir != "." {
+		allow += " " + shellQuote(dir)
+	}
+	fmt.Fprintf(out, `Next:
+  1. review and edit it; every setting is explained in the file
+  2. trust it:        %s
+  3. use the machine: sbx run make   (or: sbx shell)
+`, allow)
+	return nil
+}
+
+// projectDir returns the real path of dir, which must be an existing
+// directory.
+func projectDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("resolving %s: %w", dir, err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", WithHint(fmt.Errorf("%s does not exist", abs), "create it first: mkdir -p %s", shellQuote(abs))
+	}
+	if err != nil {
+		return "", fmt.Errorf("resolving %s: %w", dir, err)
+	}
+	if st, err := os.Stat(real); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("%s is not a directory; give the project's directory", abs)
+	}
+	return real, nil
+}
+
+// writeSandbox writes a new .sandbox with mode 0644 whatever the umask, so
+// that `sbx allow` does not refuse it as group-writable. Without replace it
+// fails if the file exists; with replace it swaps the file atomically.
+func writeSandbox(path string, data []byte, replace bool) error {
+	dir := filepath.Dir(path)
+	var f *os.File
+	var err error
+	if replace {
+		f, err = os.CreateTemp(dir, ".sandbox.tmp-*")
+	} else {
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if replace {
+		defer os.Remove(f.Name()) // best effort: gone after the rename anyway
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && replace {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
 }
