@@ -197,7 +197,7 @@ func lookup(name string) *Command {
 func helpFor(c *Ctx, name string) error {
 	cmd := lookup(name)
 	if cmd == nil {
-		if topic, ok := helpTopics[name]; ok {
+		if topic, ok := helpTopicText[name]; ok {
 			fmt.Fprint(c.IO.Out, topic)
 			return nil
 		}
@@ -232,9 +232,6 @@ func capitalize(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
-
-// helpTopics are `sbx help TOPIC` pages that are not commands.
-var helpTopics = map[string]string{}
 
 func printOverview(w io.Writer) {
 	fmt.Fprint(w, `sbx gives every project its own Debian development machine (systemd-nspawn)

@@ -1,0 +1,29 @@
+package cli
+
+// helpTopicText are the `sbx help TOPIC` pages that are not commands.
+var helpTopicText = map[string]string{
+	"exit-codes": `Exit statuses of sbx
+
+  N      sbx run/shell: the command's own exit status, passed through
+  128+N  the command was killed by signal N (130 = SIGINT, 143 = SIGTERM)
+  127    the command was not found in the machine
+  126    the command was found but could not be executed
+  125    sbx itself failed (the message says why and what to do)
+  2      the sbx command line was wrong
+  1      a question was answered no (sbx rm), or sbx trust status: not allowed
+
+A failing Setup= command makes sbx create exit with that command's status.
+`,
+	"sandbox": `The .sandbox file
+
+sbx init writes a commented example with every key. The format is INI like
+systemd's .nspawn files. Sections and keys:
+
+  [Machine] Name= Distribution= Release= Mirror= Packages= Hostname= StopWhenIdle=
+  [Exec]    Setup= Shell= Environment= PassEnvironment=
+  [Files]   Bind= BindReadOnly=
+  [Network] Private=
+
+See README.md, section ".sandbox reference", for defaults and examples.
+`,
+}
