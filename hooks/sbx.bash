@@ -30,6 +30,7 @@ fi
 # Runs before every prompt; costs two string compares unless $PWD changed.
 __sbx_hook() {
   \builtin local __sbx_status=$?
+  [[ -z ${__sbx_cdfile-} ]] || __sbx_drop_cdfile
   if [[ ${__sbx_pwd-} != "$PWD" ]]; then
     __sbx_pwd=$PWD
     if [[ -n ${SBX_MACHINE-} ]]; then
@@ -44,7 +45,7 @@ __sbx_hook() {
 # Sets __sbx_root to the nearest directory at or above $PWD that holds a
 # regular file .sandbox; fails if there is none.
 __sbx_find_root() {
-  \builtin local d=${PWD%/}
+  \builtin local d="${PWD%/}"
   while [[ ! -f $d/.sandbox ]]; do
     [[ -n $d ]] || \builtin return 1
     d=${d%/*}
@@ -55,36 +56,36 @@ __sbx_find_root() {
 # Host side: enter the project's machine, follow a directory handed back
 # (which may be inside another project: enter that one too).
 __sbx_host() {
-  \builtin local left='' cdfile dir int
+  \builtin local dir
   while __sbx_find_root; do
-    if [[ $__sbx_root == "${__sbx_suppressed-}" || $__sbx_root == "$left" ]]; then
-      __sbx_suppressed=$__sbx_root
-      \builtin return 0
-    fi
+    [[ $__sbx_root != "${__sbx_suppressed-}" ]] || \builtin return 0
     if [[ ${SBX_AUTO_ENTER-} == 0 ]]; then
       \builtin printf "sbx: auto-entry is off (SBX_AUTO_ENTER=0): run 'sbx shell' to enter %s\n" "$__sbx_root" >&2
       __sbx_suppressed=$__sbx_root
       \builtin return 0
     fi
-    cdfile=$(\command mktemp "${TMPDIR:-/tmp}/sbx-cd.XXXXXX") || \builtin return 0
-    # A trap with a body (not '') leaves SIGINT at its default in sbx, and
-    # makes bash carry on here after Ctrl-C instead of abandoning the prompt
-    # command, so the file is always removed. The user's own trap comes back.
-    int=$(\builtin trap -p INT)
-    \builtin trap : INT
-    \command "$__sbx_bin" shell --auto --cd-file "$cdfile"
-    if [[ -n $int ]]; then \builtin eval "$int"; else \builtin trap - INT; fi
-    dir=
-    IFS= \builtin read -r -d '' dir <"$cdfile"
-    \command rm -f -- "$cdfile"
+    # Suppressed from now on: after an `exit` in the machine, after the
+    # untrusted notice, and after Ctrl-C (then bash abandons this function
+    # and the next prompt removes the cd-file).
+    __sbx_suppressed=$__sbx_root
+    __sbx_cdfile=$(\command mktemp "${TMPDIR:-/tmp}/sbx-cd.XXXXXX") || \builtin return 0
+    \command "$__sbx_bin" shell --auto --cd-file "$__sbx_cdfile"
+    dir=''
+    IFS= \builtin read -r -d '' dir <"$__sbx_cdfile"
+    __sbx_drop_cdfile
     if [[ -z $dir ]] || ! \builtin cd -- "$dir"; then
-      __sbx_suppressed=$__sbx_root
       \builtin return 0
     fi
     __sbx_pwd=$PWD
-    left=$__sbx_root
   done
   __sbx_suppressed=
+}
+
+# Removes the cd-file of the last call to sbx, also when Ctrl-C cut that
+# call and this function short.
+__sbx_drop_cdfile() {
+  \command rm -f -- "$__sbx_cdfile"
+  __sbx_cdfile=''
 }
 
 # Guest side: hand $PWD back and end this shell once it is outside the

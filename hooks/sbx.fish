@@ -37,6 +37,7 @@ if status is-interactive
 
     # Runs before every prompt; costs one test unless the directory changed.
     function __sbx_on_prompt --on-event fish_prompt
+        test -z "$__sbx_cdfile"; or __sbx_drop_cdfile
         test "$__sbx_dirty" = 1; or return
         set -g __sbx_dirty 0
         if test -n "$SBX_MACHINE"
@@ -54,7 +55,7 @@ if status is-interactive
         set -l d $PWD
         while not test -f "$d/.sandbox"
             test "$d" = /; and return 1
-            set d (path dirname -z -- $d | string split0)
+            set d (path dirname -Z -- $d | string split0)
         end
         set -g __sbx_root $d
     end
@@ -62,12 +63,8 @@ if status is-interactive
     # Host side: enter the project's machine, follow a directory handed back
     # (which may be inside another project: enter that one too).
     function __sbx_host
-        set -l left
         while __sbx_find_root
-            if test "$__sbx_root" = "$__sbx_suppressed"; or test "$__sbx_root" = "$left"
-                set -g __sbx_suppressed $__sbx_root
-                return 0
-            end
+            test "$__sbx_root" != "$__sbx_suppressed"; or return 0
             if test "$SBX_AUTO_ENTER" = 0
                 printf "sbx: auto-entry is off (SBX_AUTO_ENTER=0): run 'sbx shell' to enter %s\n" $__sbx_root >&2
                 set -g __sbx_suppressed $__sbx_root
@@ -75,25 +72,34 @@ if status is-interactive
             end
             set -l tmpdir /tmp
             test -n "$TMPDIR"; and set tmpdir $TMPDIR
-            set -l cdfile (command mktemp $tmpdir/sbx-cd.XXXXXX); or return 0
-            command $__sbx_bin shell --auto --cd-file $cdfile
-            set -l dir (string collect -N <$cdfile)
-            command rm -f -- $cdfile
+            # Suppressed from now on: after an `exit` in the machine, after
+            # the untrusted notice, and after Ctrl-C (then fish abandons this
+            # function and the next prompt removes the cd-file).
+            set -g __sbx_suppressed $__sbx_root
+            set -g __sbx_cdfile (command mktemp $tmpdir/sbx-cd.XXXXXX); or return 0
+            command $__sbx_bin shell --auto --cd-file $__sbx_cdfile
+            set -l dir (string collect -N <$__sbx_cdfile)
+            __sbx_drop_cdfile
             if test -z "$dir"; or not builtin cd $dir
-                set -g __sbx_suppressed $__sbx_root
                 return 0
             end
-            set left $__sbx_root
         end
         set -g __sbx_suppressed ''
+    end
+
+    # Removes the cd-file of the last call to sbx, also when Ctrl-C cut that
+    # call and this function short.
+    function __sbx_drop_cdfile
+        command rm -f -- $__sbx_cdfile
+        set -g __sbx_cdfile ''
     end
 
     # Guest side: hand $PWD back and end this shell once it is outside the
     # project, if this is the shell `sbx shell` started for the hook.
     function __sbx_guest
         test -n "$__sbx_return_file"; and test -n "$SBX_PROJECT"; or return 0
-        set -l prefix (string trim -r -c / -- $SBX_PROJECT | string collect -N)/
-        set -l head (string sub -l (string length -- $prefix) -- $PWD/ | string collect -N)
+        set -l prefix (string trim -r -c / -- $SBX_PROJECT | string collect)/
+        set -l head (string sub -l (string length -- $prefix) -- $PWD/ | string collect)
         test "$head" = "$prefix"; and return 0
         printf '%s' $PWD >$__sbx_return_file; or return 0
         exit 0

@@ -36,6 +36,7 @@ __sbx_chpwd() {
 
 # Runs before every prompt; costs one test unless the directory changed.
 __sbx_precmd() {
+  [[ -z ${__sbx_cdfile-} ]] || __sbx_drop_cdfile
   (( __sbx_dirty )) || \builtin return 0
   \builtin emulate -L zsh
   __sbx_dirty=0
@@ -49,7 +50,7 @@ __sbx_precmd() {
 # Sets __sbx_root to the nearest directory at or above $PWD that holds a
 # regular file .sandbox; fails if there is none.
 __sbx_find_root() {
-  \builtin local d=${PWD%/}
+  \builtin local d="${PWD%/}"
   while [[ ! -f $d/.sandbox ]]; do
     [[ -n $d ]] || \builtin return 1
     d=${d%/*}
@@ -60,32 +61,37 @@ __sbx_find_root() {
 # Host side: enter the project's machine, follow a directory handed back
 # (which may be inside another project: enter that one too).
 __sbx_host() {
-  \builtin local left='' cdfile dir
+  \builtin local dir
   while __sbx_find_root; do
-    if [[ $__sbx_root == "${__sbx_suppressed-}" || $__sbx_root == "$left" ]]; then
-      typeset -g __sbx_suppressed=$__sbx_root
-      \builtin return 0
-    fi
+    [[ $__sbx_root != "${__sbx_suppressed-}" ]] || \builtin return 0
     if [[ ${SBX_AUTO_ENTER-} == 0 ]]; then
       \builtin printf "sbx: auto-entry is off (SBX_AUTO_ENTER=0): run 'sbx shell' to enter %s\n" "$__sbx_root" >&2
       typeset -g __sbx_suppressed=$__sbx_root
       \builtin return 0
     fi
-    cdfile=$(\command mktemp "${TMPDIR:-/tmp}/sbx-cd.XXXXXX") || \builtin return 0
-    # Ctrl-C ends sbx (SIGINT stays at its default there); this function
-    # carries on, so the file is always removed.
-    \command "$__sbx_bin" shell --auto --cd-file "$cdfile"
+    # Suppressed from now on: after an `exit` in the machine, after the
+    # untrusted notice, and after Ctrl-C (then zsh abandons this function
+    # and the next prompt removes the cd-file).
+    typeset -g __sbx_suppressed=$__sbx_root
+    typeset -g __sbx_cdfile
+    __sbx_cdfile=$(\command mktemp "${TMPDIR:-/tmp}/sbx-cd.XXXXXX") || \builtin return 0
+    \command "$__sbx_bin" shell --auto --cd-file "$__sbx_cdfile"
     dir=''
-    IFS= \builtin read -r -d '' dir <"$cdfile"
-    \command rm -f -- "$cdfile"
+    IFS= \builtin read -r -d '' dir <"$__sbx_cdfile"
+    __sbx_drop_cdfile
     # -q: no chpwd hooks for this cd; the loop looks at the new place itself.
     if [[ -z $dir ]] || ! \builtin cd -q -- "$dir"; then
-      typeset -g __sbx_suppressed=$__sbx_root
       \builtin return 0
     fi
-    left=$__sbx_root
   done
   typeset -g __sbx_suppressed=''
+}
+
+# Removes the cd-file of the last call to sbx, also when Ctrl-C cut that
+# call and this function short.
+__sbx_drop_cdfile() {
+  \command rm -f -- "$__sbx_cdfile"
+  __sbx_cdfile=''
 }
 
 # Guest side: hand $PWD back and end this shell once it is outside the

@@ -1,0 +1,253 @@
+package shellhook
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// step is typed into a shell as it is (fish gets its dialect); every line
+// is followed by a prompt, so the hook runs between lines.
+type step struct {
+	name   string
+	before func(sb *sandbox)
+	lines  []string
+	calls  int // stub calls the lines must cause
+	check  func(t *testing.T, sb *sandbox, out string)
+}
+
+func pwdIs(rel string) func(t *testing.T, sb *sandbox, out string) {
+	return func(t *testing.T, sb *sandbox, out string) {
+		t.Helper()
+		if got, want := sb.read("pwd"), sb.path(rel); got != want {
+			t.Errorf("shell is in %q, want %q", got, want)
+		}
+	}
+}
+
+func outHas(s string) func(t *testing.T, sb *sandbox, out string) {
+	return func(t *testing.T, sb *sandbox, out string) {
+		t.Helper()
+		if !strings.Contains(out, s) {
+			t.Errorf("output has no %q:\n%s", s, out)
+		}
+	}
+}
+
+const savePWD = `printf '%s' "$PWD" > "$T/pwd"`
+
+// hostScenario is the host-mode table every shell runs, in order.
+func hostScenario() []step {
+	steps := []step{
+		{name: "sourcing calls nothing", lines: []string{`source "$HOOK"`}},
+		{name: "prompts without cd call nothing", lines: []string{"true", "true", "echo hi"}},
+		{name: "cd to a directory without .sandbox calls nothing", lines: []string{`cd -- "$PLAIN"`, `cd -- "$PLAIN/fake"`}},
+		{name: "cd into a project calls shell --auto once, from there", lines: []string{`cd -- "$SUB"`, "true"}, calls: 1,
+			check: func(t *testing.T, sb *sandbox, out string) {
+				calls := sb.calls()
+				re := regexp.MustCompile(`^shell --auto --cd-file ` + regexp.QuoteMeta(sb.path("tmp")) + `/sbx-cd\.\w+$`)
+				if !re.MatchString(calls[len(calls)-1]) {
+					t.Errorf("stub called with %q, want shell --auto --cd-file $TMPDIR/sbx-cd.*", calls[len(calls)-1])
+				}
+				if got := strings.TrimSpace(sb.read("stub/cwd")); got != sb.path("proj/sub/deeper") {
+					t.Errorf("sbx ran in %q, want the new directory", got)
+				}
+				if strings.Contains(out, "cd-file not empty") {
+					t.Errorf("the cd-file was not empty when sbx ran")
+				}
+			}},
+		{name: "after an empty return, moving inside calls nothing", lines: []string{"cd ..", `cd -- "$PROJ"`, `cd -- "$SUB"`}},
+		{name: "leaving and coming back calls again", lines: []string{`cd -- "$PLAIN"`, `cd -- "$SUB"`}, calls: 1},
+		{name: "a directory handed back moves the shell there",
+			before: func(sb *sandbox) { sb.write("stub/next-cd", sb.path("other")) },
+			lines:  []string{`cd -- "$PLAIN"`, `cd -- "$PROJ"`, savePWD, "true"}, calls: 1, check: pwdIs("other")},
+		{name: "a directory handed back in another project enters that one at once",
+			before: func(sb *sandbox) { sb.write("stub/next-cd", sb.path("proj2/x")) },
+			lines:  []string{`cd -- "$PROJ"`, savePWD, "true"}, calls: 2,
+			check: func(t *testing.T, sb *sandbox, out string) {
+				pwdIs("proj2/x")(t, sb, out)
+				if got := strings.TrimSpace(sb.read("stub/cwd")); got != sb.path("proj2/x") {
+					t.Errorf("second call ran in %q, want proj2/x", got)
+				}
+			}},
+		{name: "$? survives a plain prompt", lines: []string{"false", `echo "st=$?"`}, check: outHas("st=1")},
+		{name: "$? survives a cd prompt", lines: []string{`cd -- "$PLAIN"; false`, `echo "st=$?"`}, check: outHas("st=1")},
+		{name: "$? survives a call", lines: []string{`cd -- "$PROJ"; false`, `echo "st=$?"`}, calls: 1, check: outHas("st=1")},
+		{name: "SBX_AUTO_ENTER=0 prints one hint and calls nothing",
+			lines: []string{`cd -- "$PLAIN"`, "export SBX_AUTO_ENTER=0", `cd -- "$PROJ"`, `cd -- "$SUB"`, "unset SBX_AUTO_ENTER"},
+			check: func(t *testing.T, sb *sandbox, out string) {
+				if n := strings.Count(out, "auto-entry is off"); n != 1 {
+					t.Errorf("hint shown %d times, want once:\n%s", n, out)
+				}
+			}},
+		{name: "sourcing ten times installs one hook",
+			lines: append(repeat(`source "$HOOK"`, 10), `cd -- "$PLAIN"`, `cd -- "$PROJ"`), calls: 1},
+	}
+	for i := range hostileNames {
+		h := "$H" + string(rune('0'+i))
+		rel := filepath.Join("h", hostileNames[i], "in")
+		steps = append(steps, step{
+			name:   "hostile name " + hostileNames[i],
+			before: func(sb *sandbox) { sb.write("stub/next-cd", sb.path(rel)) },
+			lines:  []string{`cd -- "$PLAIN"`, `cd -- "` + h + `"`, savePWD, "true"}, calls: 1, check: pwdIs(rel),
+		})
+	}
+	steps = append(steps, step{name: "hostile name in the hint",
+		lines: []string{`cd -- "$PLAIN"`, "export SBX_AUTO_ENTER=0", `cd -- "$H0"`, `cd -- "$PLAIN"`, `cd -- "$H4"`, "unset SBX_AUTO_ENTER"},
+		check: outHas("auto-entry is off")})
+	return steps
+}
+
+func repeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
+
+func TestHookHostScenario(t *testing.T) {
+	for _, st := range shellsUnderTest(t) {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			sh, err := Lookup(st.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sb := newSandbox(t, sh)
+			tm := startTerm(t, st.name, st.argv, sb.root, sb.env)
+			tm.sync()
+			for _, s := range hostScenario() {
+				if s.before != nil {
+					s.before(sb)
+				}
+				before := len(sb.calls())
+				for _, l := range s.lines {
+					tm.send(st.dialect(l))
+				}
+				out := tm.sync()
+				if got := len(sb.calls()) - before; got != s.calls {
+					t.Errorf("%s: sbx called %d times, want %d", s.name, got, s.calls)
+				}
+				if s.check != nil {
+					s.check(t, sb, out)
+				}
+				if t.Failed() {
+					t.Fatalf("stopped at step %q", s.name)
+				}
+			}
+			ctrlC(t, tm, sb)
+			if p := sb.pwned(); len(p) > 0 {
+				t.Errorf("a hostile directory name ran a command: %q", p)
+			}
+			if l := sb.leftovers(); len(l) > 0 {
+				t.Errorf("cd-files left behind in TMPDIR: %q", l)
+			}
+		})
+	}
+}
+
+// ctrlC interrupts the stub while it runs for an entry: the shell must come
+// back to its prompt, remove the cd-file and not enter again inside.
+func ctrlC(t *testing.T, tm *term, sb *sandbox) {
+	t.Helper()
+	tm.run(`cd -- "$PLAIN"`)
+	sb.write("stub/sleep", "")
+	before := len(sb.calls())
+	tm.send(`cd -- "$PROJ"`)
+	tm.expect("STUB-SLEEPING")
+	if _, err := tm.pty.Write([]byte{3}); err != nil {
+		t.Fatal(err)
+	}
+	tm.sync()
+	tm.run(`cd -- "$SUB"`)
+	if got := len(sb.calls()) - before; got != 1 {
+		t.Errorf("Ctrl-C: sbx called %d times, want 1 (no re-entry inside the project after Ctrl-C)", got)
+	}
+	if !tm.alive() {
+		t.Errorf("Ctrl-C ended the shell")
+	}
+}
+
+// TestHookGuestScenario: inside a machine, leaving the project hands the
+// directory back and ends the shell `sbx shell` started; a nested shell
+// does neither; nothing enters a machine.
+func TestHookGuestScenario(t *testing.T) {
+	for _, st := range shellsUnderTest(t) {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			sh, _ := Lookup(st.name)
+			sb := newSandbox(t, sh)
+			env := append(sb.env, "SBX_MACHINE=m", "SBX_PROJECT="+sb.path("proj"), "SBX_RETURN_FILE="+sb.path("ret"))
+			tm := startTerm(t, st.name, st.argv, sb.path("proj/sub/deeper"), env)
+			tm.sync()
+			tm.run(`source "$HOOK"`)
+			tm.run(`cd -- "$PROJ"`)
+			tm.run(`cd -- "$NEST"`)
+			out := tm.run(`env | grep -q SBX_RETURN_FILE || echo "no-return""-file"`)
+			if !strings.Contains(out, "no-return-file") {
+				t.Errorf("SBX_RETURN_FILE is still exported to commands:\n%s", out)
+			}
+			// A nested shell inherits no return file: leaving does nothing.
+			tm.send(strings.Join(st.argv, " "))
+			tm.run(st.dialect(`source "$HOOK"`))
+			tm.run(`cd -- "$PLAIN"`)
+			tm.run(`cd -- "$PROJ2"`)
+			tm.run(`cd -- "$H0"`)
+			if !tm.alive() || sb.read("ret") != "" {
+				t.Fatalf("nested shell handed back %q (alive: %v)", sb.read("ret"), tm.alive())
+			}
+			tm.run("exit")
+			tm.run("true")
+			// The outer shell hands back a hostile name as it is, and ends.
+			tm.send(`cd -- "$H4"`)
+			tm.waitExit()
+			if got, want := sb.read("ret"), sb.path(filepath.Join("h", hostileNames[4])); got != want {
+				t.Errorf("return file has %q, want %q", got, want)
+			}
+			if n := len(sb.calls()); n != 0 {
+				t.Errorf("sbx called %d times inside a machine, want 0", n)
+			}
+			if p := sb.pwned(); len(p) > 0 {
+				t.Errorf("a hostile directory name ran a command: %q", p)
+			}
+		})
+	}
+}
+
+// TestHookNonInteractive: a non-interactive shell that sources the hook
+// gets no hook and calls nothing.
+func TestHookNonInteractive(t *testing.T) {
+	// Each prints "hook=none" only if no prompt hook and no hook function
+	// is there after sourcing and a cd into a project.
+	scripts := map[string][]string{
+		"bash": {"bash", "--noprofile", "--norc", "-c",
+			`source "$HOOK"; cd -- "$PROJ"; [[ -z ${PROMPT_COMMAND-} ]] && ! type -t __sbx_hook && echo hook=none`},
+		"zsh": {"zsh", "-f", "-c",
+			`source "$HOOK"; cd -- "$PROJ"; (( ! ${#precmd_functions} && ! ${+functions[__sbx_precmd]} )) && echo hook=none`},
+		"fish": {"fish", "--no-config", "-c",
+			`source "$HOOK"; cd -- "$PROJ"; functions -q __sbx_on_prompt; or echo hook=none`},
+	}
+	for _, st := range shellsUnderTest(t) {
+		sh, _ := Lookup(st.name)
+		sb := newSandbox(t, sh)
+		cmd := scripts[st.name]
+		c := execIn(sb, cmd)
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", st.name, err, out)
+		}
+		if got := strings.TrimSpace(string(out)); got != "hook=none" {
+			t.Errorf("%s non-interactive: hook installed: %q", st.name, got)
+		}
+		if n := len(sb.calls()); n != 0 {
+			t.Errorf("%s non-interactive: sbx called %d times", st.name, n)
+		}
+	}
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(m.Run())
+}
