@@ -1,32 +1,24 @@
 package cli
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/sbxdev/sbx/launcher/nspawn"
 	"github.com/sbxdev/sbx/launcher/shellhook"
 )
 
-// nspawnDir holds the machines' settings files; `__complete machines` reads
-// names from it without D-Bus so a TAB never waits on the system bus.
-const nspawnDir = "/etc/systemd/nspawn"
-
-// What a command's positional arguments are, as `__complete args CMD` says
-// it to the completion scripts.
+// Directives `__complete args` prints instead of words when the shell must
+// complete by itself.
 const (
-	argMachines = "machines" // machine names
-	argShells   = "shells"   // bash, zsh, fish
-	argCommands = "commands" // sbx commands (sbx help CMD)
-	argCommand  = "command"  // a program and its arguments (sbx run CMD ...)
-	argDirs     = "dirs"
-	argFiles    = "files"
-	argNone     = "none"
+	dirCommand = ":command" // a program name
+	dirAfter   = ":after"   // ":after K": the program is the K-th word after CMD (0-based); complete as its own line from there
+	dirDirs    = ":dirs"
+	dirFiles   = ":files"
 )
 
 // completeCmd is the hidden helper the completion scripts call, so that the
@@ -34,14 +26,17 @@ const (
 func completeCmd() *Command {
 	return &Command{
 		Name: "__complete", Hidden: true, Group: "Internal", Short: "list words for shell completion",
-		Args: "commands | flags [CMD] | args CMD | machines | shells",
+		Args: "commands | flags [CMD] | args CMD [WORD]... | machines | shells",
 		Long: `Prints one candidate a line, "WORD<TAB>DESCRIPTION" where there is one:
-  commands      the visible commands
-  flags [CMD]   the flags of CMD (of sbx itself without CMD)
-  args CMD      what CMD's arguments are: machines, shells, commands,
-                command (a program and its arguments), dirs, files or none
-  machines      the names of sbx machines on this host
-  shells        the shells sbx has hooks and completions for`,
+  commands             the visible commands
+  flags [CMD]          the flags of CMD (of sbx itself without CMD)
+  args CMD [WORD]...   candidates for the next argument of CMD, given the
+                       WORDs typed after it; or one directive line for the
+                       shell: :command (a program name), ":after K" (the
+                       program is WORD K, counting from 0: complete from
+                       there as a command line of its own), :dirs, :files
+  machines             the names of sbx machines on this host
+  shells               the shells sbx has hooks and completions for`,
 		Run: func(c *Ctx, args []string) error {
 			if len(args) == 0 {
 				return Usagef("say what to list")
@@ -75,15 +70,9 @@ func writeCompletions(w io.Writer, what string, args []string) error {
 		if len(args) == 0 {
 			return Usagef("args needs a command name")
 		}
-		fmt.Fprintln(w, argKind(args[0]))
+		return writeArgCompletions(w, args[0], args[1:])
 	case "machines":
-		names, err := machineNames(nspawnDir)
-		if err != nil {
-			return err
-		}
-		for _, n := range names {
-			fmt.Fprintln(w, n)
-		}
+		return writeMachines(w)
 	case "shells":
 		for _, n := range shellhook.Names() {
 			fmt.Fprintln(w, n)
@@ -115,57 +104,81 @@ func firstLine(s string) string {
 	return s
 }
 
-// argKind reads what a command's arguments are from its synopsis (Args),
-// so a command says it once, in its own file.
-func argKind(name string) string {
+// writeArgCompletions reads what the next argument of a command is from its
+// synopsis (Args), so a command says it once, in its own file: literal
+// lower-case words (trust's list, status) come first, then NAME is a
+// machine, SHELL or bash|zsh|fish a shell, DIR a directory, FILE or PATH a
+// file, COMMAND a program and its arguments.
+func writeArgCompletions(w io.Writer, name string, typed []string) error {
 	if name == "help" {
-		return argCommands
+		if len(typed) == 0 {
+			return writeCompletions(w, "commands", nil)
+		}
+		return nil
 	}
 	cmd := lookup(name)
 	if cmd == nil {
-		return argNone
+		return nil
 	}
-	a := cmd.Args
-	switch {
-	case strings.Contains(a, "COMMAND"):
-		return argCommand
-	case strings.Contains(a, "NAME"):
-		return argMachines
-	case strings.Contains(a, "SHELL"), strings.Contains(a, "bash|zsh|fish"):
-		return argShells
-	case strings.Contains(a, "DIR"):
-		return argDirs
-	case strings.Contains(a, "FILE"), strings.Contains(a, "PATH"):
-		return argFiles
+	fs := newFlagSet(cmd)
+	if err := fs.Parse(typed); err != nil {
+		// The last word is a flag waiting for its value.
+		fmt.Fprintln(w, dirFiles)
+		return nil
 	}
-	return argNone
-}
-
-// machineNames returns the machines whose settings file in dir sbx wrote:
-// its first line is "# Managed by sbx" (or an "# sbx-…=" metadata line).
-// A missing dir means no machines.
-func machineNames(dir string) ([]string, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, "*.nspawn"))
-	if err != nil {
-		return nil, fmt.Errorf("listing machines in %s: %w", dir, err)
+	pos := fs.Args()
+	syn := positionalSynopsis(cmd.Args)
+	if strings.Contains(syn, "COMMAND") {
+		if len(pos) == 0 {
+			fmt.Fprintln(w, dirCommand)
+		} else {
+			fmt.Fprintf(w, "%s %d\n", dirAfter, len(typed)-len(pos))
+		}
+		return nil
 	}
-	var names []string
-	for _, p := range paths {
-		if managedBySbx(p) {
-			names = append(names, strings.TrimSuffix(filepath.Base(p), ".nspawn"))
+	words := strings.FieldsFunc(syn, func(r rune) bool { return strings.ContainsRune(" []|.", r) })
+	var literals []string
+	for _, word := range words {
+		if word == strings.ToLower(word) {
+			literals = append(literals, word)
 		}
 	}
-	sort.Strings(names)
-	return names, nil
+	switch {
+	case len(pos) == 0 && len(literals) > 0:
+		for _, l := range literals {
+			fmt.Fprintln(w, l)
+		}
+	case len(pos) == 0 && strings.Contains(syn, "NAME"):
+		return writeMachines(w)
+	case len(pos) == 0 && strings.Contains(syn, "SHELL"):
+		return writeCompletions(w, "shells", nil)
+	case strings.Contains(syn, "DIR"):
+		fmt.Fprintln(w, dirDirs)
+	case strings.Contains(syn, "FILE"), strings.Contains(syn, "PATH"):
+		fmt.Fprintln(w, dirFiles)
+	}
+	return nil
 }
 
-func managedBySbx(path string) bool {
-	f, err := os.Open(path)
+// flagGroup matches the flag parts of a synopsis: "[-C DIR]", "[--root]",
+// "[-e KEY=VAL]...", "[--]".
+var flagGroup = regexp.MustCompile(`\[--?[^\[\]]*\](\.\.\.)?`)
+
+// positionalSynopsis is a command's synopsis without its flags.
+func positionalSynopsis(args string) string {
+	return flagGroup.ReplaceAllString(args, "")
+}
+
+// writeMachines lists the machines from their settings files, not over
+// D-Bus, so a TAB never waits on the system bus.
+func writeMachines(w io.Writer) error {
+	names, err := nspawn.List()
 	if err != nil {
-		return false // unreadable: not one we can complete
+		return fmt.Errorf("listing machines in %s: %w", nspawn.Dir, err)
 	}
-	defer f.Close()
-	line, _ := bufio.NewReader(f).ReadString('\n') // best effort: a short file is judged by what it has
-	line = strings.TrimSpace(line)
-	return strings.HasPrefix(line, "# Managed by sbx") || strings.HasPrefix(line, "# sbx-")
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintln(w, n)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package shellhook
 
 import (
+	"github.com/sbxdev/sbx/launcher/shellhook/ptytest"
 	"strings"
 	"testing"
 )
@@ -18,13 +19,13 @@ func TestBashPromptCommandForms(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			sb := newSandbox(t, sh)
-			tm := startTerm(t, "bash", []string{"bash", "--noprofile", "--norc", "-i"}, sb.root, sb.env)
-			tm.run(`__t_n=0; __t_pc() { __t_n=$((__t_n+1)); }`)
-			tm.run(set)
+			tm := ptytest.Start(t, "bash", []string{"bash", "--noprofile", "--norc", "-i"}, sb.root, sb.env)
+			tm.Run(`__t_n=0; __t_pc() { __t_n=$((__t_n+1)); }`)
+			tm.Run(set)
 			for range 3 {
-				tm.run(`source "$HOOK"`)
+				tm.Run(`source "$HOOK"`)
 			}
-			out := tm.run(`echo "pc=<${PROMPT_COMMAND[*]}>"`)
+			out := tm.Run(`echo "pc=<${PROMPT_COMMAND[*]}>"`)
 			line := out[strings.LastIndex(out, "pc=<"):]
 			if n := strings.Count(line, "__sbx_hook"); n != 1 {
 				t.Errorf("__sbx_hook appears %d times in PROMPT_COMMAND: %q", n, line)
@@ -33,17 +34,17 @@ func TestBashPromptCommandForms(t *testing.T) {
 				t.Errorf("the user's prompt command is gone: %q", line)
 			}
 			if name == "array" {
-				out = tm.run(`declare -p PROMPT_COMMAND`)
+				out = tm.Run(`declare -p PROMPT_COMMAND`)
 				if !strings.Contains(out, `declare -a PROMPT_COMMAND=([0]="__sbx_hook" [1]="__t_pc" [2]="true")`) {
 					t.Errorf("PROMPT_COMMAND array not kept as an array with the hook first:\n%s", out)
 				}
 			}
-			tm.run(`cd -- "$PROJ"`)
+			tm.Run(`cd -- "$PROJ"`)
 			if n := len(sb.calls()); n != 1 {
 				t.Errorf("sbx called %d times, want 1", n)
 			}
-			a := tm.run(`echo "n=<$__t_n>"`)
-			b := tm.run(`echo "n=<$__t_n>"`)
+			a := tm.Run(`echo "n=<$__t_n>"`)
+			b := tm.Run(`echo "n=<$__t_n>"`)
 			if a[strings.LastIndex(a, "n=<"):] == b[strings.LastIndex(b, "n=<"):] {
 				t.Errorf("the user's prompt command no longer runs at each prompt: %q then %q", a, b)
 			}
@@ -57,11 +58,11 @@ func TestBashPromptCommandForms(t *testing.T) {
 func TestBashPreexec(t *testing.T) {
 	sh, _ := Lookup("bash")
 	sb := newSandbox(t, sh)
-	tm := startTerm(t, "bash", []string{"bash", "--noprofile", "--norc", "-i"}, sb.root, sb.env)
-	tm.run(`__bp_imported=defined; precmd_functions=(__t_pc)`)
-	tm.run(`source "$HOOK"`)
-	tm.run(`source "$HOOK"`)
-	out := tm.run(`echo "pf=<${precmd_functions[*]}> pc=<${PROMPT_COMMAND-}>"`)
+	tm := ptytest.Start(t, "bash", []string{"bash", "--noprofile", "--norc", "-i"}, sb.root, sb.env)
+	tm.Run(`__bp_imported=defined; precmd_functions=(__t_pc)`)
+	tm.Run(`source "$HOOK"`)
+	tm.Run(`source "$HOOK"`)
+	out := tm.Run(`echo "pf=<${precmd_functions[*]}> pc=<${PROMPT_COMMAND-}>"`)
 	if !strings.Contains(out, "pf=<__t_pc __sbx_hook> pc=<>") {
 		t.Errorf("want the hook once at the end of precmd_functions and PROMPT_COMMAND untouched:\n%s", out)
 	}

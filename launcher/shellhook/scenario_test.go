@@ -1,6 +1,7 @@
 package shellhook
 
 import (
+	"github.com/sbxdev/sbx/launcher/shellhook/ptytest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -117,17 +118,17 @@ func TestHookHostScenario(t *testing.T) {
 				t.Fatal(err)
 			}
 			sb := newSandbox(t, sh)
-			tm := startTerm(t, st.name, st.argv, sb.root, sb.env)
-			tm.sync()
+			tm := ptytest.Start(t, st.name, st.argv, sb.root, sb.env)
+			tm.Sync()
 			for _, s := range hostScenario() {
 				if s.before != nil {
 					s.before(sb)
 				}
 				before := len(sb.calls())
 				for _, l := range s.lines {
-					tm.send(st.dialect(l))
+					tm.Send(st.dialect(l))
 				}
-				out := tm.sync()
+				out := tm.Sync()
 				if got := len(sb.calls()) - before; got != s.calls {
 					t.Errorf("%s: sbx called %d times, want %d", s.name, got, s.calls)
 				}
@@ -151,22 +152,20 @@ func TestHookHostScenario(t *testing.T) {
 
 // ctrlC interrupts the stub while it runs for an entry: the shell must come
 // back to its prompt, remove the cd-file and not enter again inside.
-func ctrlC(t *testing.T, tm *term, sb *sandbox) {
+func ctrlC(t *testing.T, tm *ptytest.Term, sb *sandbox) {
 	t.Helper()
-	tm.run(`cd -- "$PLAIN"`)
+	tm.Run(`cd -- "$PLAIN"`)
 	sb.write("stub/sleep", "")
 	before := len(sb.calls())
-	tm.send(`cd -- "$PROJ"`)
-	tm.expect("STUB-SLEEPING")
-	if _, err := tm.pty.Write([]byte{3}); err != nil {
-		t.Fatal(err)
-	}
-	tm.sync()
-	tm.run(`cd -- "$SUB"`)
+	tm.Send(`cd -- "$PROJ"`)
+	tm.Expect("STUB-SLEEPING")
+	tm.Interrupt()
+	tm.Sync()
+	tm.Run(`cd -- "$SUB"`)
 	if got := len(sb.calls()) - before; got != 1 {
 		t.Errorf("Ctrl-C: sbx called %d times, want 1 (no re-entry inside the project after Ctrl-C)", got)
 	}
-	if !tm.alive() {
+	if !tm.Alive() {
 		t.Errorf("Ctrl-C ended the shell")
 	}
 }
@@ -181,29 +180,29 @@ func TestHookGuestScenario(t *testing.T) {
 			sh, _ := Lookup(st.name)
 			sb := newSandbox(t, sh)
 			env := append(sb.env, "SBX_MACHINE=m", "SBX_PROJECT="+sb.path("proj"), "SBX_RETURN_FILE="+sb.path("ret"))
-			tm := startTerm(t, st.name, st.argv, sb.path("proj/sub/deeper"), env)
-			tm.sync()
-			tm.run(`source "$HOOK"`)
-			tm.run(`cd -- "$PROJ"`)
-			tm.run(`cd -- "$NEST"`)
-			out := tm.run(`env | grep -q SBX_RETURN_FILE || echo "no-return""-file"`)
+			tm := ptytest.Start(t, st.name, st.argv, sb.path("proj/sub/deeper"), env)
+			tm.Sync()
+			tm.Run(`source "$HOOK"`)
+			tm.Run(`cd -- "$PROJ"`)
+			tm.Run(`cd -- "$NEST"`)
+			out := tm.Run(`env | grep -q SBX_RETURN_FILE || echo "no-return""-file"`)
 			if !strings.Contains(out, "no-return-file") {
 				t.Errorf("SBX_RETURN_FILE is still exported to commands:\n%s", out)
 			}
 			// A nested shell inherits no return file: leaving does nothing.
-			tm.send(strings.Join(st.argv, " "))
-			tm.run(st.dialect(`source "$HOOK"`))
-			tm.run(`cd -- "$PLAIN"`)
-			tm.run(`cd -- "$PROJ2"`)
-			tm.run(`cd -- "$H0"`)
-			if !tm.alive() || sb.read("ret") != "" {
-				t.Fatalf("nested shell handed back %q (alive: %v)", sb.read("ret"), tm.alive())
+			tm.Send(strings.Join(st.argv, " "))
+			tm.Run(st.dialect(`source "$HOOK"`))
+			tm.Run(`cd -- "$PLAIN"`)
+			tm.Run(`cd -- "$PROJ2"`)
+			tm.Run(`cd -- "$H0"`)
+			if !tm.Alive() || sb.read("ret") != "" {
+				t.Fatalf("nested shell handed back %q (alive: %v)", sb.read("ret"), tm.Alive())
 			}
-			tm.run("exit")
-			tm.run("true")
+			tm.Run("exit")
+			tm.Run("true")
 			// The outer shell hands back a hostile name as it is, and ends.
-			tm.send(`cd -- "$H4"`)
-			tm.waitExit()
+			tm.Send(`cd -- "$H4"`)
+			tm.WaitExit()
 			if got, want := sb.read("ret"), sb.path(filepath.Join("h", hostileNames[4])); got != want {
 				t.Errorf("return file has %q, want %q", got, want)
 			}

@@ -1,6 +1,7 @@
 package shellhook
 
 import (
+	"github.com/sbxdev/sbx/launcher/shellhook/ptytest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,9 +96,9 @@ func TestHookCallsHostileBinaryPath(t *testing.T) {
 				t.Fatal(err)
 			}
 			sb.write("hook", sh.Hook(stub))
-			tm := startTerm(t, st.name, st.argv, sb.root, sb.env)
-			tm.run(`source "$HOOK"`)
-			tm.run(`cd -- "$PROJ"`)
+			tm := ptytest.Start(t, st.name, st.argv, sb.root, sb.env)
+			tm.Run(`source "$HOOK"`)
+			tm.Run(`cd -- "$PROJ"`)
 			if n := len(sb.calls()); n != 1 {
 				t.Errorf("stub at %q called %d times, want 1", stub, n)
 			}

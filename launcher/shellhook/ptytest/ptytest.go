@@ -1,4 +1,6 @@
-package shellhook
+// Package ptytest drives interactive shells on a pseudo-terminal for tests:
+// type lines, poll the output for markers (never fixed sleeps).
+package ptytest
 
 import (
 	"bytes"
@@ -13,17 +15,17 @@ import (
 	"github.com/creack/pty"
 )
 
-// waitTime bounds every wait on a shell; the polling returns as soon as the
+// WaitTime bounds every wait on a shell; the polling returns as soon as the
 // awaited output is there, so this is only reached when something is wrong.
-const waitTime = 15 * time.Second
+const WaitTime = 15 * time.Second
 
-// term is an interactive shell on a pty, driven by typing lines and
+// Term is an interactive shell on a pty, driven by typing lines and
 // polling its output for markers.
-type term struct {
+type Term struct {
 	t      *testing.T
 	name   string
 	cmd    *exec.Cmd
-	pty    *os.File
+	tty    *os.File
 	mu     sync.Mutex
 	out    bytes.Buffer
 	seen   int // output before this offset has been matched already
@@ -31,8 +33,9 @@ type term struct {
 	exited chan struct{}
 }
 
-// startTerm starts argv in dir with exactly env, on a fresh pty.
-func startTerm(t *testing.T, name string, argv []string, dir string, env []string) *term {
+// Start starts argv in dir with exactly env, on a fresh pty; the test's
+// cleanup kills it and, if the test failed, logs what it printed.
+func Start(t *testing.T, name string, argv []string, dir string, env []string) *Term {
 	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
@@ -41,7 +44,7 @@ func startTerm(t *testing.T, name string, argv []string, dir string, env []strin
 	if err != nil {
 		t.Fatalf("starting %s: %v", name, err)
 	}
-	tm := &term{t: t, name: name, cmd: cmd, pty: f, exited: make(chan struct{})}
+	tm := &Term{t: t, name: name, cmd: cmd, tty: f, exited: make(chan struct{})}
 	go func() {
 		buf := make([]byte, 4096)
 		for {
@@ -65,31 +68,32 @@ func startTerm(t *testing.T, name string, argv []string, dir string, env []strin
 		}
 		f.Close()
 		if t.Failed() {
-			t.Logf("%s output:\n%s", name, tm.output())
+			t.Logf("%s output:\n%s", name, tm.Output())
 		}
 	})
 	return tm
 }
 
-func (tm *term) output() string {
+// Output is everything the shell printed so far.
+func (tm *Term) Output() string {
 	tm.mu.Lock()
 	defer tm.mu.Unlock()
 	return tm.out.String()
 }
 
-// send types one line.
-func (tm *term) send(line string) {
+// Send types one line.
+func (tm *Term) Send(line string) {
 	tm.t.Helper()
-	if _, err := tm.pty.Write([]byte(line + "\r")); err != nil {
+	if _, err := tm.tty.Write([]byte(line + "\r")); err != nil {
 		tm.t.Fatalf("%s: typing %q: %v", tm.name, line, err)
 	}
 }
 
-// expect waits until s appears in the output after what was matched
+// Expect waits until s appears in the output after what was matched
 // before, and returns the output up to and including it.
-func (tm *term) expect(s string) string {
+func (tm *Term) Expect(s string) string {
 	tm.t.Helper()
-	deadline := time.Now().Add(waitTime)
+	deadline := time.Now().Add(WaitTime)
 	for {
 		tm.mu.Lock()
 		all := tm.out.String()
@@ -102,49 +106,57 @@ func (tm *term) expect(s string) string {
 		tm.mu.Unlock()
 		select {
 		case <-tm.exited:
-			if strings.Contains(tm.output()[from:], s) {
+			if strings.Contains(tm.Output()[from:], s) {
 				continue
 			}
 			tm.t.Fatalf("%s exited while waiting for %q", tm.name, s)
 		default:
 		}
 		if time.Now().After(deadline) {
-			tm.t.Fatalf("%s: no %q after %s", tm.name, s, waitTime)
+			tm.t.Fatalf("%s: no %q after %s", tm.name, s, WaitTime)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 }
 
-// sync returns once the shell has finished everything typed so far and
+// Sync returns once the shell has finished everything typed so far and
 // shown a prompt after it (so prompt hooks have run): it types an echo
 // whose output differs from the typed text, and waits for that output.
-func (tm *term) sync() string {
+func (tm *Term) Sync() string {
 	tm.t.Helper()
 	tm.marker++
-	tm.send(fmt.Sprintf(`echo "SY""NC-%d"`, tm.marker))
-	return tm.expect(fmt.Sprintf("SYNC-%d\r\n", tm.marker))
+	tm.Send(fmt.Sprintf(`echo "SY""NC-%d"`, tm.marker))
+	return tm.Expect(fmt.Sprintf("SYNC-%d\r\n", tm.marker))
 }
 
-// run types a line and waits until it and the next prompt are done; it
+// Run types a line and waits until it and the next prompt are done; it
 // returns what was printed meanwhile.
-func (tm *term) run(line string) string {
+func (tm *Term) Run(line string) string {
 	tm.t.Helper()
-	tm.send(line)
-	return tm.sync()
+	tm.Send(line)
+	return tm.Sync()
 }
 
-// waitExit waits for the shell to end.
-func (tm *term) waitExit() {
+// WaitExit waits for the shell to end.
+func (tm *Term) WaitExit() {
 	tm.t.Helper()
 	select {
 	case <-tm.exited:
-	case <-time.After(waitTime):
+	case <-time.After(WaitTime):
 		tm.t.Fatalf("%s did not exit", tm.name)
 	}
 }
 
-// alive reports whether the shell still runs.
-func (tm *term) alive() bool {
+// Interrupt types Ctrl-C.
+func (tm *Term) Interrupt() {
+	tm.t.Helper()
+	if _, err := tm.tty.Write([]byte{3}); err != nil {
+		tm.t.Fatalf("%s: typing Ctrl-C: %v", tm.name, err)
+	}
+}
+
+// Alive reports whether the shell still runs.
+func (tm *Term) Alive() bool {
 	select {
 	case <-tm.exited:
 		return false
