@@ -1,9 +1,10 @@
 package shellhook
 
 import (
-	"github.com/sbxdev/sbx/launcher/shellhook/ptytest"
 	"strings"
 	"testing"
+
+	"github.com/sbxdev/sbx/launcher/shellhook/ptytest"
 )
 
 // TestBashPromptCommandForms: the hook joins PROMPT_COMMAND once whether it

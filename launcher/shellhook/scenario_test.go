@@ -1,12 +1,13 @@
 package shellhook
 
 import (
-	"github.com/sbxdev/sbx/launcher/shellhook/ptytest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/sbxdev/sbx/launcher/shellhook/ptytest"
 )
 
 // step is typed into a shell as it is (fish gets its dialect); every line

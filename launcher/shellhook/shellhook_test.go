@@ -1,7 +1,6 @@
 package shellhook
 
 import (
-	"github.com/sbxdev/sbx/launcher/shellhook/ptytest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/sbxdev/sbx/completions"
 	"github.com/sbxdev/sbx/hooks"
+	"github.com/sbxdev/sbx/launcher/shellhook/ptytest"
 )
 
 func TestDetectShell(t *testing.T) {

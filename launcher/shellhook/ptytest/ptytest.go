@@ -84,8 +84,14 @@ func (tm *Term) Output() string {
 // Send types one line.
 func (tm *Term) Send(line string) {
 	tm.t.Helper()
-	if _, err := tm.tty.Write([]byte(line + "\r")); err != nil {
-		tm.t.Fatalf("%s: typing %q: %v", tm.name, line, err)
+	tm.Type(line + "\r")
+}
+
+// Type types keys as they are: no Enter unless s has one.
+func (tm *Term) Type(s string) {
+	tm.t.Helper()
+	if _, err := tm.tty.Write([]byte(s)); err != nil {
+		tm.t.Fatalf("%s: typing %q: %v", tm.name, s, err)
 	}
 }
 
@@ -150,9 +156,7 @@ func (tm *Term) WaitExit() {
 // Interrupt types Ctrl-C.
 func (tm *Term) Interrupt() {
 	tm.t.Helper()
-	if _, err := tm.tty.Write([]byte{3}); err != nil {
-		tm.t.Fatalf("%s: typing Ctrl-C: %v", tm.name, err)
-	}
+	tm.Type("\x03")
 }
 
 // Alive reports whether the shell still runs.
