@@ -1,0 +1,210 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// installedFiles is everything install.sh puts on a host besides packages.
+var installedFiles = []string{
+	"/usr/local/lib/sbx/sbx",
+	"/usr/local/bin/sbx",
+	"/etc/polkit-1/rules.d/50-sbx.rules",
+}
+
+var completionFiles = map[string]string{
+	"bash": "/usr/local/share/bash-completion/completions/sbx",
+	"zsh":  "/usr/local/share/zsh/site-functions/_sbx",
+	"fish": "/usr/local/share/fish/vendor_completions.d/sbx.fish",
+}
+
+func TestInstallPutsAliceInGroupSbx(t *testing.T) {
+	if groups := must(t, alice, "id -nG"); !hasWord(groups, "sbx") {
+		t.Errorf("alice's groups = %q, want sbx among them", groups)
+	}
+	if groups := must(t, bob, "id -nG"); hasWord(groups, "sbx") {
+		t.Errorf("bob's groups = %q: bob was never asked to be in sbx", groups)
+	}
+	// A system group, as groupadd --system makes it.
+	gid := strings.TrimSpace(must(t, "root", "getent group sbx | cut -d: -f3"))
+	var n int
+	if _, err := fmt.Sscan(gid, &n); err != nil || n >= 1000 {
+		t.Errorf("group sbx has gid %q, want a system gid below 1000", gid)
+	}
+}
+
+func TestInstallLaysOutBinaryAndState(t *testing.T) {
+	got := must(t, "root", `stat -c '%n %a %U %F' /usr/local/lib/sbx /usr/local/lib/sbx/sbx /var/lib/sbx/machines
+readlink -f /usr/local/bin/sbx`)
+	want := "/usr/local/lib/sbx 755 root directory\n" +
+		"/usr/local/lib/sbx/sbx 755 root regular file\n" +
+		"/var/lib/sbx/machines 755 root directory\n" +
+		"/usr/local/lib/sbx/sbx\n"
+	if got != want {
+		t.Errorf("installed layout:\n%s\nwant:\n%s", got, want)
+	}
+	// The installed binary is the one built for this run, and alice finds it on PATH.
+	must(t, "root", "cmp "+sbxBinary+" /usr/local/lib/sbx/sbx")
+	if v := must(t, alice, "command -v sbx && sbx --version"); !strings.HasPrefix(v, sbxPath+"\nsbx ") {
+		t.Errorf("sbx as alice: %q", v)
+	}
+}
+
+func TestInstallWritesCompletionsThatSbxPrints(t *testing.T) {
+	for shell, file := range completionFiles {
+		printed, _, code := asRoot(t, "sbx completion "+shell)
+		installed, _, exists := asRoot(t, "cat "+file)
+		switch {
+		case code == 0 && exists != 0:
+			t.Errorf("%s: sbx completion works but %s was not installed", shell, file)
+		case code == 0 && installed != printed:
+			t.Errorf("%s: %s differs from `sbx completion %s`", shell, file, shell)
+		case code != 0 && exists == 0:
+			t.Errorf("%s: sbx completion fails but %s exists", shell, file)
+		}
+	}
+}
+
+// startUnitScript asks systemd over D-Bus for a transient unit running
+// /bin/true that stays active afterwards: the call that needs
+// org.freedesktop.systemd1.manage-units.
+func startUnitScript(unit string) string {
+	return fmt.Sprintf(`busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+  org.freedesktop.systemd1.Manager StartTransientUnit 'ssa(sv)a(sa(sv))' %s fail \
+  3 Type s oneshot RemainAfterExit b true ExecStart 'a(sasb)' 1 /bin/true 1 /bin/true false 0`, unit)
+}
+
+func stopUnitScript(unit string) string {
+	return fmt.Sprintf(`busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+  org.freedesktop.systemd1.Manager StopUnit ss %s fail`, unit)
+}
+
+var deniedRe = regexp.MustCompile(`(?i)access denied|interactive authentication required|not authorized|permission denied`)
+
+func TestPolkitLetsGroupSbxManageUnits(t *testing.T) {
+	unit := fmt.Sprintf("sbx-e2e-true-%d.service", time.Now().UnixNano())
+
+	_, stderr, code := as(t, bob, startUnitScript(unit))
+	if code == 0 || !deniedRe.MatchString(stderr) {
+		t.Errorf("bob (not in sbx) started a unit: exit %d, stderr %q", code, stderr)
+	}
+	if state := must(t, "root", "systemctl show -p LoadState --value "+unit); state != "not-found\n" {
+		t.Errorf("after bob's refused call the unit is %q, want not-found", state)
+	}
+
+	must(t, alice, startUnitScript(unit))
+	waitUntil(t, "root", fmt.Sprintf(`s="$(systemctl show -p ActiveState --value %[1]s) $(systemctl show -p Result --value %[1]s) $(systemctl show -p ExecMainStatus --value %[1]s)"
+echo "$s"; [ "$s" = "active success 0" ]`, unit), 30*time.Second)
+	if _, stderr, code := as(t, bob, stopUnitScript(unit)); code == 0 || !deniedRe.MatchString(stderr) {
+		t.Errorf("bob stopped alice's unit: exit %d, stderr %q", code, stderr)
+	}
+	must(t, alice, stopUnitScript(unit))
+	waitUntil(t, "root", fmt.Sprintf(`s=$(systemctl show -p ActiveState --value %s); echo "$s"; [ "$s" = inactive ]`, unit), 30*time.Second)
+}
+
+func TestPolkitLetsGroupSbxManageImages(t *testing.T) {
+	image := fmt.Sprintf("sbx-e2e-probe-%d", time.Now().UnixNano())
+	must(t, "root", "mkdir -p /var/lib/machines/"+image+"/etc && touch /var/lib/machines/"+image+"/etc/os-release")
+	t.Cleanup(func() { asRoot(t, "rm -rf /var/lib/machines/"+image) })
+	remove := fmt.Sprintf(`busctl call org.freedesktop.machine1 /org/freedesktop/machine1 \
+  org.freedesktop.machine1.Manager RemoveImage s %s`, image)
+
+	if _, stderr, code := as(t, bob, remove); code == 0 || !deniedRe.MatchString(stderr) {
+		t.Errorf("bob (not in sbx) removed an image: exit %d, stderr %q", code, stderr)
+	}
+	must(t, "root", "test -d /var/lib/machines/"+image)
+
+	must(t, alice, remove)
+	waitUntil(t, "root", "! test -e /var/lib/machines/"+image, 30*time.Second)
+}
+
+// hostState describes what install.sh manages, to compare two installs.
+const hostStateScript = `cd /
+sha256sum usr/local/lib/sbx/sbx etc/polkit-1/rules.d/50-sbx.rules \
+  usr/local/share/bash-completion/completions/sbx usr/local/share/zsh/site-functions/_sbx \
+  usr/local/share/fish/vendor_completions.d/sbx.fish 2>&1
+readlink usr/local/bin/sbx
+getent group sbx
+stat -c '%n %a %U' var/lib/sbx var/lib/sbx/machines usr/local/lib/sbx
+ls -A /usr/local/lib/sbx`
+
+func TestInstallIsIdempotent(t *testing.T) {
+	before := must(t, "root", hostStateScript)
+	out := must(t, "root", strings.Join(installArgs, " "))
+	after := must(t, "root", hostStateScript)
+	if before != after {
+		t.Errorf("a second install changed the host:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	for _, want := range []string{"already in group sbx", "50-sbx.rules: up to date", "group sbx: exists"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("second install's output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(must(t, "root", "getent group sbx"), alice); n != 1 {
+		t.Errorf("alice is in group sbx %d times", n)
+	}
+}
+
+func TestUninstallThenReinstall(t *testing.T) {
+	reinstalled := false
+	t.Cleanup(func() {
+		if !reinstalled { // leave the host usable for the tests that follow
+			asRoot(t, strings.Join(installArgs, " "))
+		}
+	})
+	// Machines and their settings are the user's data: uninstall keeps them.
+	must(t, "root", `mkdir -p /var/lib/machines/keepme/etc /etc/systemd/nspawn
+echo data > /var/lib/machines/keepme/etc/data
+echo '[Exec]' > /etc/systemd/nspawn/keepme.nspawn`)
+	t.Cleanup(func() { asRoot(t, "rm -rf /var/lib/machines/keepme /etc/systemd/nspawn/keepme.nspawn") })
+
+	out := must(t, "root", srcDir+"/install.sh --uninstall")
+	if !strings.Contains(out, "/var/lib/machines") || !strings.Contains(out, "left alone") {
+		t.Errorf("uninstall does not say machines were left alone:\n%s", out)
+	}
+	for _, f := range append(installedFiles, "/usr/local/lib/sbx", completionFiles["bash"], completionFiles["zsh"], completionFiles["fish"]) {
+		if _, _, code := asRoot(t, "test -e "+f+" || test -L "+f); code == 0 {
+			t.Errorf("%s still exists after uninstall", f)
+		}
+	}
+	if _, _, code := asRoot(t, "getent group sbx"); code == 0 {
+		t.Error("group sbx still exists after uninstall")
+	}
+	if got := must(t, "root", "cat /var/lib/machines/keepme/etc/data && ls /etc/systemd/nspawn"); got != "data\nkeepme.nspawn\n" {
+		t.Errorf("uninstall touched machines: %q", got)
+	}
+	if _, _, code := asAlice(t, "command -v sbx"); code == 0 {
+		t.Error("sbx is still on alice's PATH after uninstall")
+	}
+	unit := fmt.Sprintf("sbx-e2e-after-uninstall-%d.service", time.Now().UnixNano())
+	if _, stderr, code := asAlice(t, startUnitScript(unit)); code == 0 || !deniedRe.MatchString(stderr) {
+		t.Errorf("alice could still start units after uninstall: exit %d, stderr %q", code, stderr)
+	}
+
+	// A second uninstall has nothing to do and still succeeds.
+	must(t, "root", srcDir+"/install.sh --uninstall")
+
+	must(t, "root", strings.Join(installArgs, " "))
+	reinstalled = true
+	if groups := must(t, alice, "id -nG"); !hasWord(groups, "sbx") {
+		t.Errorf("after reinstall alice's groups = %q", groups)
+	}
+	must(t, alice, "sbx --version")
+	// polkit reloads its rules on a file change: poll until it has.
+	waitUntil(t, alice, startUnitScript(unit), 30*time.Second)
+	must(t, alice, stopUnitScript(unit))
+}
+
+func hasWord(s, w string) bool {
+	for _, f := range strings.Fields(s) {
+		if f == w {
+			return true
+		}
+	}
+	return false
+}

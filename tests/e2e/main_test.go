@@ -1,0 +1,199 @@
+//go:build e2e
+
+// Package e2e runs sbx end to end in a disposable systemd host (see
+// tests/testhost): real systemd, machined, D-Bus and polkit, sbx installed
+// with the project's own install.sh, driven as the non-root user alice who
+// is in group sbx. Run it with: sudo tests/run.sh (or go test -tags e2e).
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sbxdev/sbx/tests/testhost"
+)
+
+// Users and paths inside the test host that tests can rely on.
+const (
+	alice    = "alice" // in group sbx: the user sbx is for
+	aliceUID = 1000
+	aliceGID = 1000
+	bob      = "bob" // not in group sbx: must be refused
+	bobUID   = 1001
+
+	srcDir    = "/src"          // the repository, read-only
+	binDir    = "/sbx-build"    // the sbx built for this run, read-only
+	sbxBinary = binDir + "/sbx" // passed to install.sh --binary
+	sbxPath   = "/usr/local/bin/sbx"
+)
+
+// host is the test host shared by every test in the package.
+var host *testhost.Host
+
+// installArgs is how TestMain ran install.sh; tests that uninstall run it
+// again the same way to leave the host as they found it.
+var installArgs = []string{srcDir + "/install.sh", "--binary", sbxBinary, "--user", alice}
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+// runMain boots the host and installs sbx in it. If that fails the suite
+// fails with the reason: it never skips.
+func runMain(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(os.Stderr, "e2e: "+format+"\n", a...)
+		return 1
+	}
+
+	repo, err := repoRoot()
+	if err != nil {
+		return fail("%v", err)
+	}
+	build, err := os.MkdirTemp("", "sbx-e2e-build-")
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer os.RemoveAll(build)
+	if err := buildSbx(ctx, repo, filepath.Join(build, "sbx")); err != nil {
+		return fail("%v", err)
+	}
+
+	start := time.Now()
+	h, err := testhost.Boot(ctx, testhost.Options{
+		Log: os.Stderr,
+		Binds: []testhost.Bind{
+			{Source: repo, Target: srcDir, ReadOnly: true},
+			{Source: build, Target: binDir, ReadOnly: true},
+		},
+	})
+	if err != nil {
+		return fail("cannot boot the systemd test host: %v", err)
+	}
+	host = h
+	code := func() int {
+		if err := setUpHost(ctx); err != nil {
+			return fail("setting up the test host: %v", err)
+		}
+		fmt.Fprintf(os.Stderr, "e2e: test host ready with sbx installed in %s\n", time.Since(start).Round(100*time.Millisecond))
+		return m.Run()
+	}()
+	if err := h.Close(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: closing the test host: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// setUpHost creates the users (before install.sh, which adds alice to sbx)
+// and installs sbx the way a user would.
+func setUpHost(ctx context.Context) error {
+	users := fmt.Sprintf(`set -e
+groupadd -g %[1]d %[2]s
+useradd -m -u %[1]d -g %[1]d -s /bin/bash %[2]s
+groupadd -g %[3]d %[4]s
+useradd -m -u %[3]d -g %[3]d -s /bin/bash %[4]s
+`, aliceUID, alice, bobUID, bob)
+	if r := host.Sh(ctx, "root", users); r.Err != nil || r.Code != 0 {
+		return fmt.Errorf("creating users: %s", r)
+	}
+	r := host.Exec(ctx, "root", installArgs...)
+	if r.Err != nil || r.Code != 0 {
+		return fmt.Errorf("%s failed: %s", installArgs, r)
+	}
+	fmt.Fprintf(os.Stderr, "e2e: install.sh said:\n%s%s", r.Stdout, r.Stderr)
+	return nil
+}
+
+// buildSbx builds the static binary the way a release would.
+func buildSbx(ctx context.Context, repo, out string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/sbx")
+	cmd.Dir = repo
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building sbx: %w\n%s", err, b)
+	}
+	return nil
+}
+
+// repoRoot finds the checkout from the test's directory (tests/e2e).
+func repoRoot() (string, error) {
+	dir, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "install.sh")); err != nil {
+		return "", fmt.Errorf("cannot find the repository root from %s: %w", dir, err)
+	}
+	return dir, nil
+}
+
+// testCtx bounds one test's commands; the suite's own timeout is the backstop.
+func testCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// as runs a /bin/sh script in the test host as user (in the user's home,
+// with a clean login environment) and returns its output and exit status.
+// It fails the test only if the script could not be run at all.
+func as(t *testing.T, user, script string) (stdout, stderr string, code int) {
+	t.Helper()
+	r := host.Sh(testCtx(t), user, script)
+	if r.Err != nil {
+		t.Fatalf("running as %s: %s\nscript:\n%s", user, r, script)
+	}
+	return r.Stdout, r.Stderr, r.Code
+}
+
+// asAlice runs script as alice, the member of group sbx.
+func asAlice(t *testing.T, script string) (stdout, stderr string, code int) {
+	t.Helper()
+	return as(t, alice, script)
+}
+
+// asRoot runs script as root in the test host.
+func asRoot(t *testing.T, script string) (stdout, stderr string, code int) {
+	t.Helper()
+	return as(t, "root", script)
+}
+
+// must runs script as user and fails the test unless it exits 0; it
+// returns stdout.
+func must(t *testing.T, user, script string) string {
+	t.Helper()
+	stdout, stderr, code := as(t, user, script)
+	if code != 0 {
+		t.Fatalf("as %s: exit %d\nscript:\n%s\n--- stdout:\n%s\n--- stderr:\n%s", user, code, script, stdout, stderr)
+	}
+	return stdout
+}
+
+// waitUntil polls script as user until it exits 0, for state that settles
+// asynchronously (polkit reloading its rules); it returns the last output.
+func waitUntil(t *testing.T, user, script string, timeout time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		stdout, stderr, code := as(t, user, script)
+		if code == 0 {
+			return stdout
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("as %s: still exit %d after %s\nscript:\n%s\n--- stdout:\n%s\n--- stderr:\n%s",
+				user, code, timeout, script, stdout, stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
