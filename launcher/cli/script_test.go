@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/creack/pty"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -116,5 +119,44 @@ func TestTrustCommandsTeach(t *testing.T) {
 				t.Errorf("sbx %s --help does not mention %q", name, w)
 			}
 		}
+	}
+}
+
+// TestAllowShowsFileOnTerminal checks that `sbx allow` shows the file it
+// trusts when stdout is a real terminal (testscript has no pty for stdout).
+func TestAllowShowsFileOnTerminal(t *testing.T) {
+	home := t.TempDir()
+	proj := filepath.Join(t.TempDir(), "proj")
+	content := "[Machine]\nPackages=git\n# a comment only shown in full\n"
+	if err := os.MkdirAll(proj, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(proj, ".sandbox"), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	var shown bytes.Buffer
+	done := make(chan struct{})
+	go func() {
+		io.Copy(&shown, ptmx) // until the tty side is closed (EIO)
+		close(done)
+	}()
+	var errOut strings.Builder
+	code := Main([]string{"allow", proj}, Env{"HOME": home}, IO{Out: tty, OutFile: tty, Err: &errOut})
+	tty.Close()
+	<-done
+	if code != 0 {
+		t.Fatalf("sbx allow on a terminal: exit %d: %s", code, errOut.String())
+	}
+	out := strings.ReplaceAll(shown.String(), "\r\n", "\n")
+	if !strings.Contains(out, content) || !strings.Contains(out, "Allowed ") {
+		t.Errorf("terminal output does not show the file and the result:\n%s", out)
+	}
+	if strings.Index(out, content) > strings.Index(out, "Allowed ") {
+		t.Errorf("the file is shown after it was trusted:\n%s", out)
 	}
 }
