@@ -156,7 +156,7 @@ func TestParseErrors(t *testing.T) {
 		{"setup background", "[Exec]\nSetup=sleep 1 &\n", 2, `shell operator "&"`, ""},
 		{"setup input", "[Exec]\nSetup=sh </x\n", 2, `shell operator "<"`, ""},
 		{"setup variable", "[Exec]\nSetup=echo $HOME\n", 2, "$HOME would not be expanded", "Setup=sh -c"},
-		{"setup dq variable", "[Exec]\nSetup=echo \"${HOME}\"\n", 2, "${… would not be expanded", ""},
+		{"setup braces", "[Exec]\nSetup=echo ${HOME}\n", 2, "${… would not be expanded", ""},
 		{"setup substitution", "[Exec]\nSetup=echo $(date)\n", 2, "$(… would not be expanded", ""},
 		{"setup backtick", "[Exec]\nSetup=echo `date`\n", 2, "`…` would not be expanded", ""},
 		{"setup quote", "[Exec]\nSetup=echo 'x\n", 2, "unbalanced quotes", ""},
@@ -217,6 +217,7 @@ func TestParseAccepts(t *testing.T) {
 		{"quoted operator", "[Exec]\nSetup=sh -c 'a && b; c | d > e'\n"},
 		{"escaped operator", "[Exec]\nSetup=echo a\\;b\n"},
 		{"single quoted dollar", "[Exec]\nSetup=sh -c 'echo $X `y`'\n"},
+		{"double quoted for sh -c", "[Exec]\nSetup=sh -c \"cd $HOME && echo `date` $(id)\"\n"},
 		{"escaped dollar", "[Exec]\nSetup=echo \\$HOME\n"},
 		{"lone dollar", "[Exec]\nSetup=echo $ 5$\n"},
 		{"idle zero", "[Machine]\nStopWhenIdle=0\n"},
@@ -252,6 +253,25 @@ func TestTimespan(t *testing.T) {
 	for _, in := range []string{"x", "5x", "-1h", "min", "99999999999999999999s", "9999999999w", "1h -2m"} {
 		if d, err := parseTimespan(in); err == nil {
 			t.Errorf("parseTimespan(%q) = %v, want an error", in, d)
+		}
+	}
+}
+
+func TestSplitCommand(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{`make -j8`, []string{"make", "-j8"}},
+		{`sh -c "cd $HOME && make"`, []string{"sh", "-c", "cd $HOME && make"}},
+		{`sh -c 'a | b'`, []string{"sh", "-c", "a | b"}},
+		{`printf '%s\n' "x y" z\ w`, []string{"printf", `%s\n`, "x y", "z w"}},
+		{`echo ''`, []string{"echo", ""}},
+	}
+	for _, tt := range tests {
+		got, verr := splitCommand(tt.in)
+		if verr != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("splitCommand(%q) = %q, %v; want %q", tt.in, got, verr, tt.want)
 		}
 	}
 }

@@ -63,8 +63,9 @@ func operatorAt(line string, pos int) string {
 	return string(runes[pos:end])
 }
 
-// unquotedExpansion returns the first `$NAME`, `${`, `$(` or backtick that a
-// shell would expand (outside single quotes, not escaped), or "".
+// unquotedExpansion returns the first `$NAME`, `${`, `$(` or backtick outside
+// quotes, or "". Inside double quotes they are left alone: the usual
+// Setup=sh -c "…" hands them to that shell, which expands them.
 func unquotedExpansion(line string) string {
 	var single, double, escaped bool
 	runes := []rune(line)
@@ -80,6 +81,7 @@ func unquotedExpansion(line string) string {
 			single = true
 		case r == '"':
 			double = !double
+		case double:
 		case r == '`':
 			return "`…`"
 		case r == '$' && i+1 < len(runes):
