@@ -68,6 +68,10 @@ func (c *Ctx) requireTrust(p *project) error {
 		return err
 	}
 	if err := trust.CheckOwner(p.File.Path, os.Getuid()); err != nil {
+		var oe *trust.OwnerError
+		if errors.As(err, &oe) && oe.Fix != "" {
+			return WithHint(err, "%s", oe.Fix)
+		}
 		return err
 	}
 	st, err := store.Check(p.File)

@@ -68,6 +68,7 @@ func (c *Ctx) start(ctx context.Context, bus *machine.Bus, t *target) error {
 // (the agent answers once the guest's system manager has booted).
 func waitReady(ctx context.Context, bus *machine.Bus, name string) error {
 	tick := 10 * time.Millisecond
+	seen := false
 	for {
 		m, err := bus.Machine(ctx, name)
 		if err != nil {
@@ -79,7 +80,14 @@ func waitReady(ctx context.Context, bus *machine.Bus, name string) error {
 			}
 		}
 		st, err := bus.UnitState(ctx, machine.NspawnUnit(name))
-		if err == nil && (st.Active == "failed" || st.Active == "inactive") && m == nil {
+		if err != nil {
+			return err
+		}
+		// Right after StartUnit the unit may still be inactive (the job
+		// has not run yet): only a unit that got going and stopped, or
+		// failed, is a failed start.
+		seen = seen || st.Active == "activating" || st.Active == "active"
+		if m == nil && (st.Active == "failed" || (st.Active == "inactive" && seen)) {
 			return fmt.Errorf("machine %s stopped while starting", name)
 		}
 		select {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 )
@@ -20,6 +21,9 @@ type target struct {
 func (c *Ctx) resolveTarget(args []string) (*target, error) {
 	if len(args) > 1 {
 		return nil, Usagef("too many arguments")
+	}
+	if err := machine.Preflight(); err != nil {
+		return nil, WithHint(err, "sbx runs machines with systemd-nspawn and systemd-machined; use a host booted with systemd")
 	}
 	var name string
 	if len(args) == 1 {

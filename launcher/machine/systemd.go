@@ -106,7 +106,7 @@ func (b *Bus) StartTransient(ctx context.Context, t Transient) error {
 		{"StandardInput", dbus.MakeVariant("null")},
 		{"StandardOutputFileDescriptor", dbus.MakeVariant(fd)},
 		{"StandardErrorFileDescriptor", dbus.MakeVariant(fd)},
-		{"TimeoutStopSec", dbus.MakeVariant(uint64(60 * time.Second / time.Microsecond))},
+		{"TimeoutStopUSec", dbus.MakeVariant(uint64(60 * time.Second / time.Microsecond))},
 	}
 	var job dbus.ObjectPath
 	err := b.systemd().CallWithContext(ctx, systemdMgr+".StartTransientUnit", 0,

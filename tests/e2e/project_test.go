@@ -1,0 +1,82 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The shared project: most tests run commands in one machine, created once
+// (cold, from the mirror) by the first test that needs it.
+const (
+	sharedDir = "/home/alice/src/shared proj" // a space in the path, on purpose
+)
+
+var (
+	sharedOnce sync.Once
+	sharedName string
+	sharedErr  error
+	// timings measured along the way, reported by TestZZReportTimings.
+	timings   = map[string]time.Duration{}
+	timingsMu sync.Mutex
+)
+
+func record(what string, d time.Duration) {
+	timingsMu.Lock()
+	defer timingsMu.Unlock()
+	timings[what] = d
+}
+
+// sh quotes s for a POSIX shell.
+func sh(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// newProject makes dir (as alice) with the given .sandbox and trusts it.
+func newProject(t *testing.T, dir, sandbox string) {
+	t.Helper()
+	must(t, alice, fmt.Sprintf("mkdir -p %[1]s && cd %[1]s && printf '%%s' %[2]s > .sandbox && sbx allow >/dev/null", sh(dir), sh(sandbox)))
+}
+
+// machineName asks sbx for the machine name of the project at dir.
+var nameRE = regexp.MustCompile(`(?m)^Machine:\s+(\S+)`)
+
+func createProject(t *testing.T, dir string) (name string, took time.Duration) {
+	t.Helper()
+	start := time.Now()
+	out := must(t, alice, fmt.Sprintf("cd %s && sbx create 2>&1", sh(dir)))
+	took = time.Since(start)
+	m := regexp.MustCompile(`machine (\S+) is ready`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("sbx create did not say the machine is ready:\n%s", out)
+	}
+	return m[1], took
+}
+
+// shared returns the shared project's machine, created and started.
+func shared(t *testing.T) string {
+	t.Helper()
+	sharedOnce.Do(func() {
+		newProject(t, sharedDir, "[Machine]\nPackages=python3-minimal\n\n[Exec]\nEnvironment=FROM_SANDBOX=yes\n")
+		name, took := createProject(t, sharedDir)
+		record("create, cold (mmdebstrap from the mirror)", took)
+		start := time.Now()
+		must(t, alice, fmt.Sprintf("cd %s && sbx start", sh(sharedDir)))
+		record("start until ready", time.Since(start))
+		sharedName = name
+	})
+	if sharedName == "" {
+		t.Fatal("the shared machine could not be created (see the first test that tried)")
+	}
+	return sharedName
+}
+
+// inShared runs script as alice in the shared project directory.
+func inShared(t *testing.T, script string) (stdout, stderr string, code int) {
+	t.Helper()
+	shared(t)
+	return asAlice(t, fmt.Sprintf("cd %s && %s", sh(sharedDir), script))
+}
