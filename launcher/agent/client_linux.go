@@ -80,7 +80,9 @@ func Run(ctx context.Context, sock string, req Request, stdio Stdio) (int, error
 			h.TTY[i] = true
 			continue
 		}
-		pass = append(pass, fd)
+		// Like os/exec, the command gets the descriptor in blocking mode:
+		// programs do not expect EAGAIN on their stdio.
+		pass = append(pass, int(f.Fd()))
 	}
 	if h.usesPTY() {
 		sizeFrom = pick(files, h.TTY, 1, 2, 0)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -90,7 +91,19 @@ func reexecClean() error {
 	if err != nil {
 		return fmt.Errorf("finding the sbx binary to restart the agent: %w", err)
 	}
-	env := append(os.Environ(), cleanMarker+"=1")
+	env := append(withoutKey(os.Environ(), cleanMarker), cleanMarker+"=1")
 	err = unix.Exec("/proc/self/exe", os.Args, env)
 	return fmt.Errorf("restarting the agent (%s): %w", exe, err)
+}
+
+// withoutKey drops key from an environment list (duplicates are resolved
+// differently by different readers, so never add a second one).
+func withoutKey(env []string, key string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k != key {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

@@ -124,6 +124,7 @@ func (w *wire) recv() (byte, []byte, error) {
 			}
 		}
 		n, oobn, _, _, err := w.c.ReadMsgUnix(w.rbuf, w.oob)
+		n, oobn = max(n, 0), max(oobn, 0) // negative on some errors
 		if oobn > 0 {
 			w.takeRights(w.oob[:oobn])
 		}
