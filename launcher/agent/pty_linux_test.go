@@ -266,3 +266,16 @@ func TestDroppedConnectionLeavesNothingBehind(t *testing.T) {
 	cmd.Wait()
 	waitFor(t, 5*time.Second, "the shell and its job to be killed", func() bool { return !alive(sh) && !alive(bg) })
 }
+
+func TestPTYOutputTailNeverLost(t *testing.T) {
+	sock, _ := startServer(t, 0)
+	u := newUserTerm(t, 24, 80)
+	for i := range 200 {
+		// stdout alone is the terminal: a PTY without raw mode, in process.
+		code, err := Run(t.Context(), sock, Request{Argv: []string{"printf", "run-%d.\n", fmt.Sprint(i)}}, Stdio{Out: u.tts})
+		if err != nil || code != 0 {
+			t.Fatalf("run %d: %d, %v", i, code, err)
+		}
+		u.expect(fmt.Sprintf("run-%d.", i))
+	}
+}

@@ -59,8 +59,8 @@ func Start(o Options) (*Bridge, error) {
 	if o.Master == nil || o.Output == nil {
 		return nil, errors.New("bridge: master and output are required")
 	}
-	if err := o.Master.SetReadDeadline(time.Time{}); err != nil {
-		return nil, fmt.Errorf("bridge: the PTY master must be non-blocking: %w", err)
+	if err := checkNonblocking(o.Master); err != nil {
+		return nil, err
 	}
 	b := &Bridge{o: o, inFd: -1, quit: make(chan struct{}), inDone: make(chan struct{}), outDone: make(chan struct{})}
 	if o.Input != nil {
@@ -256,4 +256,24 @@ func rawFd(f *os.File) (int, error) {
 		return -1, err
 	}
 	return fd, nil
+}
+
+// checkNonblocking makes sure reads of f can time out: its descriptor is
+// non-blocking and the runtime poller manages it.
+func checkNonblocking(f *os.File) error {
+	fd, err := rawFd(f)
+	if err != nil {
+		return err
+	}
+	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err == nil && fl&unix.O_NONBLOCK == 0 {
+		err = errors.New("descriptor is in blocking mode")
+	}
+	if err == nil {
+		err = f.SetReadDeadline(time.Time{})
+	}
+	if err != nil {
+		return fmt.Errorf("bridge: the PTY master must be non-blocking (os.NewFile of a non-blocking descriptor): %w", err)
+	}
+	return nil
 }
