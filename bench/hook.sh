@@ -9,14 +9,14 @@
 # the added cost per line is (median - median without a hook) / N.
 #
 # Usage: bench/hook.sh [SBX_BINARY]   (default: builds ./cmd/sbx)
-# Needs: hyperfine, direnv, bash, zsh. Prints a Markdown table.
+# Needs: hyperfine, direnv, bash, zsh, setsid. Prints a Markdown table.
 # N_PROMPT, N_CD, N_UNTRUSTED and RUNS override the counts.
 set -euo pipefail
 
-for tool in hyperfine direnv bash zsh; do
+for tool in hyperfine direnv bash zsh setsid; do
   command -v "$tool" >/dev/null || { echo "bench/hook.sh: $tool is needed (apt-get install $tool)" >&2; exit 1; }
 done
-n_prompt=${N_PROMPT:-500} n_cd=${N_CD:-500} n_untrusted=${N_UNTRUSTED:-100} runs=${RUNS:-5}
+n_prompt=${N_PROMPT:-200} n_cd=${N_CD:-200} n_untrusted=${N_UNTRUSTED:-40} runs=${RUNS:-3}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sbx-hook-bench.XXXXXX")
 trap 'rm -rf -- "$work"' EXIT
@@ -62,7 +62,9 @@ for kind in prompt cd-out untrusted; do
   done
 done
 
-declare -A start=([bash]="bash --noprofile --norc -i" [zsh]="zsh -f -i")
+# setsid: an interactive shell must not find a controlling terminal it is
+# not in the foreground of (zsh then spins trying to take it over).
+declare -A start=([bash]="setsid -w bash --noprofile --norc -i" [zsh]="setsid -w zsh -f -i")
 echo "sbx hook benchmark: $(bash --version | head -1 | sed 's/ (.*//'), $(zsh --version | cut -d' ' -f1-2), direnv $(direnv version), $(nproc) cores" >&2
 for kind in prompt cd-out untrusted; do
   for sh in bash zsh; do
