@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# tests/run.sh: THE one test command. As root on a Debian 12 machine:
+#
+#   sudo tests/run.sh
+#
+# Installs what the tests need, then runs formatting, vet, shellcheck, the
+# unit and script tests, and the end-to-end suite in a disposable systemd
+# host (tests/testhost). Every step runs; the exit status is non-zero if
+# any failed. Nothing is skipped: a suite that cannot run is a failure.
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 1
+export PATH="/usr/local/go/bin:$PATH:/usr/sbin:/sbin"
+export DEBIAN_FRONTEND=noninteractive
+
+# Packages the tests use on this machine: systemd-nspawn and mmdebstrap
+# boot the test host; the shells and tmux are for the hook and terminal tests.
+packages=(systemd-container debootstrap mmdebstrap debian-archive-keyring
+	ca-certificates util-linux coreutils procps git tmux bash zsh fish
+	shellcheck direnv)
+
+failed=()
+summary=()
+
+step() { # NAME COMMAND...: run one step, record its result and time
+	local name=$1 start rc
+	shift
+	printf '\n==> %s\n' "$name"
+	start=$SECONDS
+	"$@"
+	rc=$?
+	summary+=("$(printf '%-28s %s (%ds)' "$name" "$([ $rc = 0 ] && echo ok || echo "FAILED, exit $rc")" $((SECONDS - start)))")
+	[ $rc = 0 ] || failed+=("$name")
+	return $rc
+}
+
+install_packages() {
+	local missing=() p
+	for p in "${packages[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		echo "all present: ${packages[*]}"
+		return 0
+	fi
+	apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+check_go() {
+	if ! command -v go >/dev/null; then
+		echo "go is not installed: install Go $(sed -n 's/^go //p' go.mod) or later at /usr/local/go" >&2
+		return 1
+	fi
+	go version && go mod download
+}
+
+go_files() {
+	find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*' -print0
+}
+
+check_gofmt() {
+	local bad
+	bad=$(go_files | xargs -0 gofmt -l) || return 1
+	if [ -n "$bad" ]; then
+		printf 'not gofmt-formatted (run gofmt -w):\n%s\n' "$bad" >&2
+		return 1
+	fi
+}
+
+check_vet() {
+	go vet ./... && go vet -tags e2e ./...
+}
+
+shell_files() {
+	{
+		printf '%s\0' install.sh .ci/run
+		find . \( -name '*.sh' -o -name '*.bash' \) -not -path './.git/*' -not -path '*/testdata/*' -print0
+	} | sort -zu
+}
+
+check_shellcheck() {
+	shell_files | xargs -0 -t shellcheck
+}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "tests/run.sh needs root (the end-to-end suite boots systemd-nspawn): sudo tests/run.sh" >&2
+	exit 1
+fi
+
+step "install test dependencies" install_packages
+step "go toolchain and modules" check_go || {
+	echo "cannot continue without Go" >&2
+	exit 1
+}
+step "gofmt" check_gofmt
+step "go vet" check_vet
+step "shellcheck" check_shellcheck
+step "unit and script tests" go test -count=1 ./...
+# -p 1: one package at a time, so each boots its systemd host alone and
+# the progress lines stay readable.
+step "end-to-end suite" go test -tags e2e -count=1 -p 1 -timeout 40m -v ./tests/...
+
+printf '\n==> summary\n'
+printf '  %s\n' "${summary[@]}"
+if [ ${#failed[@]} -gt 0 ]; then
+	printf 'FAILED: %s\n' "${failed[*]}"
+	exit 1
+fi
+echo "all passed"
