@@ -93,15 +93,16 @@ func sharedDir(t testing.TB) string {
 }
 
 // startServer runs an agent in this process on a fresh socket.
-func startServer(t *testing.T, owner int) (string, *Server) {
+// configure runs before it serves.
+func startServer(t *testing.T, owner int, configure ...func(*Server)) (string, *Server) {
 	t.Helper()
-	return startServerTB(t, owner)
+	return startServerTB(t, owner, configure...)
 }
 
 // startServerB is startServer for benchmarks.
 func startServerB(b *testing.B) (string, *Server) { return startServerTB(b, 0) }
 
-func startServerTB(t testing.TB, owner int) (string, *Server) {
+func startServerTB(t testing.TB, owner int, configure ...func(*Server)) (string, *Server) {
 	t.Helper()
 	sock := filepath.Join(sharedDir(t), "agent.sock")
 	l, err := Listen(sock)
@@ -109,6 +110,9 @@ func startServerTB(t testing.TB, owner int) (string, *Server) {
 		t.Fatal(err)
 	}
 	srv := &Server{OwnerUID: owner, HangupGrace: 500 * time.Millisecond, Logf: t.Logf}
+	for _, c := range configure {
+		c(srv)
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
 	t.Cleanup(func() {

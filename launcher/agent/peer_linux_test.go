@@ -43,13 +43,12 @@ func TestRefusesOtherUsers(t *testing.T) {
 }
 
 func TestRunsAsTheConnectingUser(t *testing.T) {
-	sock, srv := startServer(t, 65534)
 	dir := t.TempDir()
 	// A guest user database where nobody has a supplementary group.
-	srv.PasswdFile = filepath.Join(dir, "passwd")
-	srv.GroupFile = filepath.Join(dir, "group")
-	os.WriteFile(srv.PasswdFile, []byte("root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/tmp:/bin/sh\n"), 0o644)
-	os.WriteFile(srv.GroupFile, []byte("root:x:0:\nnogroup:x:65534:\nextra:x:4242:someone,nobody\nother:x:4243:someone\n"), 0o644)
+	passwd, group := filepath.Join(dir, "passwd"), filepath.Join(dir, "group")
+	os.WriteFile(passwd, []byte("root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/tmp:/bin/sh\n"), 0o644)
+	os.WriteFile(group, []byte("root:x:0:\nnogroup:x:65534:\nextra:x:4242:someone,nobody\nother:x:4243:someone\n"), 0o644)
+	sock, _ := startServer(t, 65534, func(s *Server) { s.PasswdFile, s.GroupFile = passwd, group })
 	code, out, errs := asNobody(t, sock, sh(`echo "$(id -u) $(id -g) $(id -G) $HOME $USER $LOGNAME $SHELL"; pwd`))
 	if want := "65534 65534 65534 4242 /tmp nobody nobody /bin/sh\n/tmp\n"; code != 0 || out != want {
 		t.Errorf("as owner: %d, %q, stderr %q; want %q", code, out, errs, want)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -268,14 +269,18 @@ func TestUnavailable(t *testing.T) {
 
 func TestPing(t *testing.T) {
 	sock, srv := startServer(t, 0)
-	srv.SystemState = func(ctx context.Context) (string, error) { return "degraded", nil }
-	if st, err := Ping(context.Background(), sock); err != nil || st != "degraded" {
-		t.Errorf("ping: %q, %v", st, err)
-	}
+	var booting atomic.Bool
 	srv.SystemState = func(ctx context.Context) (string, error) {
+		if !booting.Load() {
+			return "degraded", nil
+		}
 		<-ctx.Done()
 		return "starting", errors.New("the machine did not finish booting in time")
 	}
+	if st, err := Ping(context.Background(), sock); err != nil || st != "degraded" {
+		t.Errorf("ping: %q, %v", st, err)
+	}
+	booting.Store(true)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
