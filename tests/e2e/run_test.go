@@ -159,9 +159,13 @@ func TestRunContext(t *testing.T) {
 	if out, _, _ := inShared(t, "mkdir -p sub/dir && cd sub/dir && sbx run pwd"); out != sharedDir+"/sub/dir\n" {
 		t.Errorf("pwd in a subdirectory: %q", out)
 	}
-	// bob is not in group sbx: he cannot reach alice's machine.
-	if _, errOut, code := as(t, bob, "cd /tmp && "+sbxPath+" status "+name); code == 0 {
-		t.Errorf("bob (not in sbx) could query the machine: %s", errOut)
+	// bob is not in group sbx: polkit refuses him, with the fix named.
+	if _, errOut, code := as(t, bob, "cd /tmp && "+sbxPath+" stop "+name); code != 125 || !strings.Contains(errOut, "group sbx") {
+		t.Errorf("bob (not in sbx) stopping the machine: exit %d, %s", code, errOut)
+	}
+	// Nor can he reach the agent: its directory is alice's alone.
+	if out, _, code := as(t, bob, "ls /var/lib/sbx/machines/"+name+"/"); code == 0 {
+		t.Errorf("bob can reach alice's agent socket: %s", out)
 	}
 }
 
