@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
+	"github.com/sbxdev/sbx/launcher/trust"
 )
 
 func initCmd() *Command {
@@ -26,8 +27,8 @@ directories (/, /etc, /usr, ...) and your home directory itself cannot be projec
 roots: the machine needs its own, and binding all of home would put every file you
 have into the machine. Use a project directory such as ~/src/NAME.
 
-Next steps after init: review the file, trust it with 'sbx allow', then
-'sbx run make' or 'sbx shell'.`,
+init trusts the file it writes (it runs nothing); after you edit it, trust it
+again with 'sbx allow'. Then: 'sbx run make' or 'sbx shell'.`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&force, "force", false, "replace an existing .sandbox with the default")
 		},
@@ -68,8 +69,22 @@ func runInit(c *Ctx, dir string, force bool) error {
 		return err
 	}
 
+	// The file is sbx's own default with nothing to run: trust it at once,
+	// so a new project is two commands from sbx run make. Any edit makes it
+	// untrusted again, as always.
+	f, err := sandboxfile.Load(path, c.home())
+	if err != nil {
+		return err
+	}
+	store, err := trust.Open(c.Env)
+	if err != nil {
+		return err
+	}
+	if err := store.Allow(f); err != nil {
+		return err
+	}
 	out := c.IO.Out
-	fmt.Fprintf(out, "Wrote %s (machine %s, Debian %s, all defaults).\n", path, sandboxfile.DefaultName(root), sandboxfile.DefaultRelease)
+	fmt.Fprintf(out, "Wrote %s (machine %s, Debian %s, all defaults) and trusted it.\n", path, sandboxfile.DefaultName(root), sandboxfile.DefaultRelease)
 	if parent, err := sandboxfile.Find(filepath.Dir(root)); err == nil {
 		fmt.Fprintf(out, "Note: this is inside the project of %s; below %s, this new file is the one used.\n", parent, root)
 	}
@@ -78,9 +93,8 @@ func runInit(c *Ctx, dir string, force bool) error {
 		allow += " " + shellQuote(dir)
 	}
 	fmt.Fprintf(out, `Next:
-  1. review and edit it; every setting is explained in the file
-  2. trust it:        %s
-  3. use the machine: sbx run make   (or: sbx shell)
+  use the machine:  sbx run make   (or: sbx shell)
+  to change it:     edit the file (every setting is explained there), then %s
 `, allow)
 	return nil
 }
