@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/sbxdev/sbx/launcher/nspawn"
 )
 
 // RootMain is `sbx __root OP ARG`: the privileged operations, run by systemd
@@ -52,7 +54,22 @@ func RootMain(args []string, out io.Writer) int {
 	}
 	if ctx.Err() != nil {
 		e = Event{Error: "interrupted; nothing was left half-built", Code: 130}
+		if args[0] == "create" && incomplete(args[1]) {
+			e.Error = "interrupted during Setup=; the machine is kept, marked incomplete"
+			e.Hint = "run sbx create again to re-run Setup="
+		}
 	}
 	r.Send(e)
 	return e.Code
+}
+
+// incomplete tells whether the machine of an encoded spec exists with its
+// Setup= unfinished.
+func incomplete(specArg string) bool {
+	s, err := DecodeSpec(specArg)
+	if err != nil {
+		return false
+	}
+	m, err := nspawn.ReadMeta(s.Name)
+	return err == nil && m.State == nspawn.StateIncomplete
 }

@@ -30,7 +30,10 @@ func flagHelp(fs *flag.FlagSet) string {
 		if len(f.Name) > 1 {
 			dash = "--"
 		}
-		fmt.Fprintf(&b, "  %s%s %s\n        %s\n", dash, f.Name, name, usage)
+		if name != "" {
+			name = " " + name
+		}
+		fmt.Fprintf(&b, "  %s%s%s\n        %s\n", dash, f.Name, name, usage)
 	})
 	return b.String()
 }

@@ -39,9 +39,9 @@ HOME, USER, SHELL and PATH of the machine, SBX_MACHINE and SBX_PROJECT, the
 Exit status: the command's own; 128+N if a signal N ended it; 127 command not
 found; 126 not executable; 125 sbx itself failed (see 'sbx help exit-codes').`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.Var(&env, "e", "set KEY=VALUE in the command's environment (KEY alone passes the host's value); repeatable")
+			fs.Var(&env, "e", "set `KEY=VALUE` in the command's environment (KEY alone passes the host's value); repeatable")
 			fs.BoolVar(&root, "root", false, "run as root inside the machine")
-			fs.StringVar(&dir, "C", "", "run in the project around DIR, in DIR, instead of the current directory")
+			fs.StringVar(&dir, "C", "", "run in `DIR` (and its project) instead of the current directory")
 		},
 		Run: func(c *Ctx, args []string) error {
 			if len(args) == 0 {

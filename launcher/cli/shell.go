@@ -32,11 +32,11 @@ the host with a one-line note, so an editor terminal never just fails.
 
 The shell hook (sbx hook) runs 'sbx shell --auto' when you cd into a project.`,
 		Flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&dir, "C", "", "start in DIR (and its project) instead of the current directory")
+			fs.StringVar(&dir, "C", "", "start in `DIR` (and its project) instead of the current directory")
 			fs.BoolVar(&root, "root", false, "a root shell inside the machine")
-			fs.Var(&env, "e", "set KEY=VALUE in the shell's environment; repeatable")
+			fs.Var(&env, "e", "set `KEY=VALUE` in the shell's environment; repeatable")
 			fs.BoolVar(&auto, "auto", false, "called by the shell hook: enter only a trusted project, never ask, one line otherwise")
-			fs.StringVar(&cdFile, "cd-file", "", "for the hook: where to write the directory the shell left the project for")
+			fs.StringVar(&cdFile, "cd-file", "", "for the hook: `FILE` to write the directory the shell left the project for")
 		},
 		Run: func(c *Ctx, args []string) error {
 			if len(args) > 0 {
