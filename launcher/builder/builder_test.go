@@ -1,0 +1,155 @@
+package builder
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func validSpec() *Spec {
+	return &Spec{
+		Name: "proj-abc123", Project: "/home/ada/proj",
+		User:         User{Name: "ada", UID: 1000, Group: "ada", GID: 1000, Home: "/home/ada", Shell: "/bin/bash"},
+		Distribution: "debian", Release: "trixie", Mirror: "http://deb.debian.org/debian",
+		Hostname: "proj-abc123", Arch: "amd64",
+	}
+}
+
+func TestSpecRoundTripAndValidation(t *testing.T) {
+	s := validSpec()
+	arg, err := s.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeSpec(arg)
+	if err != nil || got.Name != s.Name || got.User != s.User {
+		t.Fatalf("round trip: %+v, %v", got, err)
+	}
+	bad := map[string]func(s *Spec){
+		"name with dot":     func(s *Spec) { s.Name = "a.b" },
+		"relative project":  func(s *Spec) { s.Project = "proj" },
+		"root project":      func(s *Spec) { s.Project = "/" },
+		"unclean project":   func(s *Spec) { s.Project = "/home/ada/../etc" },
+		"distribution":      func(s *Spec) { s.Distribution = "arch" },
+		"release injection": func(s *Spec) { s.Release = "trixie main\ndeb" },
+		"mirror scheme":     func(s *Spec) { s.Mirror = "ftp://x" },
+		"package option":    func(s *Spec) { s.Packages = []string{"--allow-unauthenticated"} },
+		"root user":         func(s *Spec) { s.User.UID = 0 },
+		"user name":         func(s *Spec) { s.User.Name = "a:b" },
+		"relative bind":     func(s *Spec) { s.Binds = []Bind{{Host: "x", Guest: "/x"}} },
+	}
+	for what, mutate := range bad {
+		s := validSpec()
+		mutate(s)
+		if err := s.Validate(); err == nil {
+			t.Errorf("%s: accepted", what)
+		}
+	}
+}
+
+func TestSourcesFollowTheSeed(t *testing.T) {
+	s := validSpec()
+	if got := s.sources(); !slices.Equal(got, []string{
+		"deb http://deb.debian.org/debian trixie main",
+		"deb http://deb.debian.org/debian trixie-updates main",
+	}) {
+		t.Errorf("debian sources: %q", got)
+	}
+	s.Distribution, s.Release, s.Mirror = "ubuntu", "focal", "http://archive.ubuntu.com/ubuntu"
+	got := strings.Join(s.sources(), "\n")
+	for _, want := range []string{"focal main universe", "focal-updates", "focal-security", "focal-backports"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("ubuntu focal sources lack %q:\n%s", want, got)
+		}
+	}
+	if !slices.Contains(s.packages(), "ubuntu-keyring") {
+		t.Errorf("ubuntu machines need ubuntu-keyring: %q", s.packages())
+	}
+	s.Release = "sid"
+	s.Distribution = "debian"
+	if got := s.sources(); len(got) != 1 {
+		t.Errorf("sid has no -updates suite: %q", got)
+	}
+}
+
+func TestCacheKeyDependsOnTheBase(t *testing.T) {
+	a, b := validSpec(), validSpec()
+	b.Name, b.Project, b.User.Name = "other", "/srv/other", "bob" // not part of the base
+	if a.cacheKey() != b.cacheKey() {
+		t.Errorf("machines of the same base have different cache keys")
+	}
+	b.Packages = []string{"git"}
+	if a.cacheKey() == b.cacheKey() {
+		t.Errorf("Packages= does not change the cache key")
+	}
+	c := validSpec()
+	c.Packages = []string{"git", "git"}
+	if b.cacheKey() != c.cacheKey() {
+		t.Errorf("a repeated package changes the cache key")
+	}
+}
+
+// removeTree must never reach outside the tree: not through a symbolic
+// link, and not into something mounted inside it.
+func TestRemoveTreeStaysInside(t *testing.T) {
+	outside := t.TempDir()
+	keep := filepath.Join(outside, "keep")
+	if err := os.WriteFile(keep, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tree := filepath.Join(t.TempDir(), "tree")
+	os.MkdirAll(filepath.Join(tree, "etc", "mnt"), 0o755)
+	os.Symlink(outside, filepath.Join(tree, "etc", "link"))
+	os.Symlink(keep, filepath.Join(tree, "file-link"))
+	mounted := false
+	if os.Geteuid() == 0 {
+		if err := unix.Mount(outside, filepath.Join(tree, "etc", "mnt"), "", unix.MS_BIND, ""); err == nil {
+			mounted = true
+		}
+	}
+	if err := removeTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(tree); !os.IsNotExist(err) {
+		t.Errorf("tree still there: %v", err)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("a file outside the tree was removed (mounted=%v): %v", mounted, err)
+	}
+	// A symbolic link in place of the tree is refused, not followed.
+	link := filepath.Join(t.TempDir(), "machine")
+	os.Symlink(outside, link)
+	if err := removeTree(link); err == nil {
+		t.Errorf("removeTree followed a symbolic link")
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("removeTree of a link removed its target: %v", err)
+	}
+}
+
+func TestAppendOnceIsIdempotent(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bash.bashrc")
+	os.WriteFile(p, []byte("# system\n"), 0o644)
+	for range 3 {
+		if err := appendOnce(p, bashHook); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, _ := os.ReadFile(p)
+	if n := strings.Count(string(data), hookMark); n != 1 {
+		t.Errorf("hook added %d times:\n%s", n, data)
+	}
+}
+
+func TestReadColon(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "group")
+	os.WriteFile(p, []byte("root:x:0:\nsudo:x:27:ada\nbroken\n"), 0o644)
+	cf, err := readColon(p)
+	if err != nil || cf.byName["sudo"] != 27 || cf.byID[0] != "root" || len(cf.byID) != 2 {
+		t.Errorf("readColon: %+v %v", cf, err)
+	}
+}
