@@ -150,54 +150,61 @@ func TestInstallIsIdempotent(t *testing.T) {
 	}
 }
 
+// TestUninstallThenReinstall runs in a host of its own: uninstalling
+// removes the directory that running machines have bound, which would
+// pull the binary from under the machines of the tests sharing the host.
 func TestUninstallThenReinstall(t *testing.T) {
-	reinstalled := false
+	h, err := bootHost(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
-		if !reinstalled { // leave the host usable for the tests that follow
-			asRoot(t, strings.Join(installArgs, " "))
+		if err := h.Close(); err != nil {
+			t.Errorf("closing the uninstall test's host: %v", err)
 		}
 	})
+	must := func(user, script string) string { t.Helper(); return mustOn(t, h, user, script) }
+	as := func(user, script string) (string, string, int) { t.Helper(); return asOn(t, h, user, script) }
+
 	// Machines and their settings are the user's data: uninstall keeps them.
-	must(t, "root", `mkdir -p /var/lib/machines/keepme/etc /etc/systemd/nspawn
+	must("root", `mkdir -p /var/lib/machines/keepme/etc /etc/systemd/nspawn
 echo data > /var/lib/machines/keepme/etc/data
 echo '[Exec]' > /etc/systemd/nspawn/keepme.nspawn`)
-	t.Cleanup(func() { asRoot(t, "rm -rf /var/lib/machines/keepme /etc/systemd/nspawn/keepme.nspawn") })
 
-	out := must(t, "root", srcDir+"/install.sh --uninstall")
+	out := must("root", srcDir+"/install.sh --uninstall")
 	if !strings.Contains(out, "/var/lib/machines") || !strings.Contains(out, "left alone") {
 		t.Errorf("uninstall does not say machines were left alone:\n%s", out)
 	}
 	for _, f := range append(installedFiles, "/usr/local/lib/sbx", completionFiles["bash"], completionFiles["zsh"], completionFiles["fish"]) {
-		if _, _, code := asRoot(t, "test -e "+f+" || test -L "+f); code == 0 {
+		if _, _, code := as("root", "test -e "+f+" || test -L "+f); code == 0 {
 			t.Errorf("%s still exists after uninstall", f)
 		}
 	}
-	if _, _, code := asRoot(t, "getent group sbx"); code == 0 {
+	if _, _, code := as("root", "getent group sbx"); code == 0 {
 		t.Error("group sbx still exists after uninstall")
 	}
-	if got := must(t, "root", "cat /var/lib/machines/keepme/etc/data && ls /etc/systemd/nspawn"); got != "data\nkeepme.nspawn\n" {
+	if got := must("root", "cat /var/lib/machines/keepme/etc/data /etc/systemd/nspawn/keepme.nspawn"); got != "data\n[Exec]\n" {
 		t.Errorf("uninstall touched machines: %q", got)
 	}
-	if _, _, code := asAlice(t, "command -v sbx"); code == 0 {
+	if _, _, code := as(alice, "command -v sbx"); code == 0 {
 		t.Error("sbx is still on alice's PATH after uninstall")
 	}
 	unit := fmt.Sprintf("sbx-e2e-after-uninstall-%d.service", time.Now().UnixNano())
-	if _, stderr, code := asAlice(t, startUnitScript(unit)); code == 0 || !deniedRe.MatchString(stderr) {
+	if _, stderr, code := as(alice, startUnitScript(unit)); code == 0 || !deniedRe.MatchString(stderr) {
 		t.Errorf("alice could still start units after uninstall: exit %d, stderr %q", code, stderr)
 	}
 
 	// A second uninstall has nothing to do and still succeeds.
-	must(t, "root", srcDir+"/install.sh --uninstall")
+	must("root", srcDir+"/install.sh --uninstall")
 
-	must(t, "root", strings.Join(installArgs, " "))
-	reinstalled = true
-	if groups := must(t, alice, "id -nG"); !hasWord(groups, "sbx") {
+	must("root", strings.Join(installArgs, " "))
+	if groups := must(alice, "id -nG"); !hasWord(groups, "sbx") {
 		t.Errorf("after reinstall alice's groups = %q", groups)
 	}
-	must(t, alice, "sbx --version")
+	must(alice, "sbx --version")
 	// polkit reloads its rules on a file change: poll until it has.
-	waitUntil(t, alice, startUnitScript(unit), 30*time.Second)
-	must(t, alice, stopUnitScript(unit))
+	waitUntilOn(t, h, alice, startUnitScript(unit), 30*time.Second)
+	must(alice, stopUnitScript(unit))
 }
 
 func hasWord(s, w string) bool {

@@ -8,6 +8,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -34,6 +35,10 @@ const (
 
 // host is the test host shared by every test in the package.
 var host *testhost.Host
+
+// repoDir and buildDir are the checkout and the directory holding the sbx
+// built for this run, on the outer machine (bound at srcDir and binDir).
+var repoDir, buildDir string
 
 // installArgs is how TestMain ran install.sh; tests that uninstall run it
 // again the same way to leave the host as they found it.
@@ -65,26 +70,16 @@ func runMain(m *testing.M) int {
 	if err := buildSbx(ctx, repo, filepath.Join(build, "sbx")); err != nil {
 		return fail("%v", err)
 	}
+	repoDir, buildDir = repo, build
 
 	start := time.Now()
-	h, err := testhost.Boot(ctx, testhost.Options{
-		Log: os.Stderr,
-		Binds: []testhost.Bind{
-			{Source: repo, Target: srcDir, ReadOnly: true},
-			{Source: build, Target: binDir, ReadOnly: true},
-		},
-	})
+	h, err := bootHost(ctx)
 	if err != nil {
-		return fail("cannot boot the systemd test host: %v", err)
+		return fail("%v", err)
 	}
 	host = h
-	code := func() int {
-		if err := setUpHost(ctx); err != nil {
-			return fail("setting up the test host: %v", err)
-		}
-		fmt.Fprintf(os.Stderr, "e2e: test host ready with sbx installed in %s\n", time.Since(start).Round(100*time.Millisecond))
-		return m.Run()
-	}()
+	fmt.Fprintf(os.Stderr, "e2e: test host ready with sbx installed in %s\n", time.Since(start).Round(100*time.Millisecond))
+	code := m.Run()
 	if err := h.Close(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: closing the test host: %v\n", err)
 		if code == 0 {
@@ -94,24 +89,35 @@ func runMain(m *testing.M) int {
 	return code
 }
 
-// setUpHost creates the users (before install.sh, which adds alice to sbx)
-// and installs sbx the way a user would.
-func setUpHost(ctx context.Context) error {
+// bootHost boots a test host with the checkout and the built sbx bound
+// in, creates the users (before install.sh, which adds alice to sbx) and
+// installs sbx the way a user would. On failure nothing is left running.
+func bootHost(ctx context.Context) (*testhost.Host, error) {
+	h, err := testhost.Boot(ctx, testhost.Options{
+		Log: os.Stderr,
+		Binds: []testhost.Bind{
+			{Source: repoDir, Target: srcDir, ReadOnly: true},
+			{Source: buildDir, Target: binDir, ReadOnly: true},
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot boot the systemd test host: %w", err)
+	}
 	users := fmt.Sprintf(`set -e
 groupadd -g %[1]d %[2]s
 useradd -m -u %[1]d -g %[1]d -s /bin/bash %[2]s
 groupadd -g %[3]d %[4]s
 useradd -m -u %[3]d -g %[3]d -s /bin/bash %[4]s
 `, aliceUID, alice, bobUID, bob)
-	if r := host.Sh(ctx, "root", users); r.Err != nil || r.Code != 0 {
-		return fmt.Errorf("creating users: %s", r)
+	if r := h.Sh(ctx, "root", users); r.Err != nil || r.Code != 0 {
+		return nil, errors.Join(fmt.Errorf("creating users in the test host: %s", r), h.Close())
 	}
-	r := host.Exec(ctx, "root", installArgs...)
+	r := h.Exec(ctx, "root", installArgs...)
 	if r.Err != nil || r.Code != 0 {
-		return fmt.Errorf("%s failed: %s", installArgs, r)
+		return nil, errors.Join(fmt.Errorf("%s failed in the test host: %s", installArgs, r), h.Close())
 	}
-	fmt.Fprintf(os.Stderr, "e2e: install.sh said:\n%s%s", r.Stdout, r.Stderr)
-	return nil
+	fmt.Fprintf(os.Stderr, "e2e: install.sh in %s said:\n%s%s", h.Name(), r.Stdout, r.Stderr)
+	return h, nil
 }
 
 // buildSbx builds the static binary the way a release would.
@@ -145,48 +151,66 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// as runs a /bin/sh script in the test host as user (in the user's home,
-// with a clean login environment) and returns its output and exit status.
-// It fails the test only if the script could not be run at all.
+// as runs a /bin/sh script in the shared test host as user (in the user's
+// home, with a clean login environment) and returns its output and exit
+// status. It fails the test only if the script could not be run at all.
 func as(t *testing.T, user, script string) (stdout, stderr string, code int) {
 	t.Helper()
-	r := host.Sh(testCtx(t), user, script)
-	if r.Err != nil {
-		t.Fatalf("running as %s: %s\nscript:\n%s", user, r, script)
-	}
-	return r.Stdout, r.Stderr, r.Code
+	return asOn(t, host, user, script)
 }
 
 // asAlice runs script as alice, the member of group sbx.
 func asAlice(t *testing.T, script string) (stdout, stderr string, code int) {
 	t.Helper()
-	return as(t, alice, script)
+	return asOn(t, host, alice, script)
 }
 
 // asRoot runs script as root in the test host.
 func asRoot(t *testing.T, script string) (stdout, stderr string, code int) {
 	t.Helper()
-	return as(t, "root", script)
+	return asOn(t, host, "root", script)
 }
 
 // must runs script as user and fails the test unless it exits 0; it
 // returns stdout.
 func must(t *testing.T, user, script string) string {
 	t.Helper()
-	stdout, stderr, code := as(t, user, script)
-	if code != 0 {
-		t.Fatalf("as %s: exit %d\nscript:\n%s\n--- stdout:\n%s\n--- stderr:\n%s", user, code, script, stdout, stderr)
-	}
-	return stdout
+	return mustOn(t, host, user, script)
 }
 
 // waitUntil polls script as user until it exits 0, for state that settles
 // asynchronously (polkit reloading its rules); it returns the last output.
 func waitUntil(t *testing.T, user, script string, timeout time.Duration) string {
 	t.Helper()
+	return waitUntilOn(t, host, user, script, timeout)
+}
+
+// asOn is as on a given host (one a test booted for itself).
+func asOn(t *testing.T, h *testhost.Host, user, script string) (stdout, stderr string, code int) {
+	t.Helper()
+	r := h.Sh(testCtx(t), user, script)
+	if r.Err != nil {
+		t.Fatalf("running as %s: %s\nscript:\n%s", user, r, script)
+	}
+	return r.Stdout, r.Stderr, r.Code
+}
+
+// mustOn is must on a given host.
+func mustOn(t *testing.T, h *testhost.Host, user, script string) string {
+	t.Helper()
+	stdout, stderr, code := asOn(t, h, user, script)
+	if code != 0 {
+		t.Fatalf("as %s: exit %d\nscript:\n%s\n--- stdout:\n%s\n--- stderr:\n%s", user, code, script, stdout, stderr)
+	}
+	return stdout
+}
+
+// waitUntilOn is waitUntil on a given host.
+func waitUntilOn(t *testing.T, h *testhost.Host, user, script string, timeout time.Duration) string {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		stdout, stderr, code := as(t, user, script)
+		stdout, stderr, code := asOn(t, h, user, script)
 		if code == 0 {
 			return stdout
 		}

@@ -25,6 +25,7 @@ func (h *Host) Close() error {
 func (h *Host) close() error {
 	start := time.Now()
 	if h.running() && h.leader > 0 {
+		h.killStrays()
 		// Repeated: a systemd that is still starting ignores the signal.
 		for i := 0; i < 30 && h.running(); i++ {
 			_ = syscall.Kill(h.leader, sigPowerOff) // best effort: killed below if it did not work
@@ -32,6 +33,9 @@ func (h *Host) close() error {
 		}
 		if h.running() {
 			h.opts.logf("testhost: %s did not power off within 30s; killing it", h.name)
+		} else if d := time.Since(start); d > 5*time.Second {
+			h.opts.logf("testhost: %s took %s to power off; its console ends with:\n%s",
+				h.name, d.Round(100*time.Millisecond), tail(h.readConsole(), 40))
 		}
 	}
 	if h.running() {
@@ -66,6 +70,34 @@ func (h *Host) close() error {
 		h.opts.logf("testhost: %s closed in %s", h.name, time.Since(start).Round(10*time.Millisecond))
 	}
 	return errors.Join(errs...)
+}
+
+// killStrays kills the processes tests started in the host through
+// nsenter: they run outside the host's units (an interactive bash even
+// ignores SIGTERM), so systemd's final "kill remaining processes" step
+// would wait 10 s for them. Everything systemd runs is in the host's
+// cgroups and is stopped cleanly by the power-off.
+func (h *Host) killStrays() {
+	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", h.leader))
+	if err != nil {
+		return
+	}
+	managed := map[int]bool{}
+	if h.cg != nil {
+		for _, pid := range h.cg.pids() {
+			managed[pid] = true
+		}
+	}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || managed[pid] {
+			continue
+		}
+		if other, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); err == nil && other == ns {
+			_ = syscall.Kill(pid, syscall.SIGKILL) // best effort: it may have exited
+		}
+	}
 }
 
 // waitExit waits up to d for systemd-nspawn to exit.

@@ -132,20 +132,26 @@ func (t *Tmux) Resize(cols, rows int) error {
 	return err
 }
 
-// Exited reports whether the program in the pane has ended, and its status.
+// Exited reports whether the program in the pane has ended, and its
+// status (128+N when killed by signal N). tmux marks a pane dead when its
+// terminal closes, which can be a moment before it has the exit status:
+// until then the pane counts as alive.
 func (t *Tmux) Exited() (dead bool, status int, err error) {
-	out, err := t.do("display-message", "-p", "-t", "test", "#{pane_dead} #{pane_dead_status}")
+	out, err := t.do("display-message", "-p", "-t", "test", "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}")
 	if err != nil {
 		return false, 0, err
 	}
-	f := strings.Fields(out)
-	if len(f) == 0 || f[0] != "1" {
+	f := strings.Split(strings.TrimSpace(out), ":")
+	if len(f) != 3 || f[0] != "1" {
 		return false, 0, nil
 	}
-	if len(f) > 1 {
-		status, _ = strconv.Atoi(f[1])
+	if sig, err := strconv.Atoi(f[2]); err == nil && sig > 0 {
+		return true, 128 + sig, nil
 	}
-	return true, status, nil
+	if status, err := strconv.Atoi(f[1]); err == nil {
+		return true, status, nil
+	}
+	return false, 0, nil
 }
 
 // WaitExit polls until the program in the pane ends and returns its status.
