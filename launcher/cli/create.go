@@ -31,11 +31,7 @@ make one machine: the second waits for the first.`,
 				return Usagef("create takes no arguments; it builds the machine of the project around the current directory")
 			}
 			ctx := context.Background()
-			wd, err := c.cwd()
-			if err != nil {
-				return err
-			}
-			p, err := c.loadProject(wd)
+			p, _, err := c.currentProject()
 			if err != nil {
 				return err
 			}

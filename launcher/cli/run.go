@@ -59,11 +59,7 @@ found; 126 not executable; 125 sbx itself failed (see 'sbx help exit-codes').`,
 // directory, starting (and creating) the machine when its agent does not
 // answer. The fast path is one file read, one connect and one exchange.
 func (c *Ctx) runInMachine(argv []string, extraEnv []string, root, login bool, returnFile string) error {
-	wd, err := c.cwd()
-	if err != nil {
-		return err
-	}
-	p, err := c.loadProject(wd)
+	p, wd, err := c.currentProject()
 	if err != nil {
 		return err
 	}

@@ -97,11 +97,7 @@ func (c *Ctx) autoShell(cdFile string, root bool, env []string) error {
 	if c.Env["SBX_MACHINE"] != "" {
 		return nil // never enter a machine from inside one
 	}
-	wd, err := c.cwd()
-	if err != nil {
-		return err
-	}
-	p, err := c.loadProject(wd)
+	p, _, err := c.currentProject()
 	if err != nil {
 		return err
 	}

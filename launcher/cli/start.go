@@ -23,18 +23,7 @@ returns when commands can run in it. Starting a running machine does nothing.`,
 			fs.DurationVar(&timeout, "timeout", 90*time.Second, "how long to wait for the machine to be ready")
 		},
 		Run: func(c *Ctx, args []string) error {
-			t, err := c.resolveTarget(args)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			bus, err := c.connect(ctx)
-			if err != nil {
-				return err
-			}
-			defer bus.Close()
-			return c.start(ctx, bus, t)
+			return c.onMachine(args, timeout, c.start)
 		},
 	}
 }

@@ -19,55 +19,50 @@ when, its project, distribution and release, its systemd unit, its main PID and
 the disk space its root filesystem uses. machinectl status NAME shows the same
 machine from systemd's side.`,
 		Run: func(c *Ctx, args []string) error {
-			t, err := c.resolveTarget(args)
-			if err != nil {
-				return err
-			}
-			ctx := context.Background()
-			bus, err := c.connect(ctx)
-			if err != nil {
-				return err
-			}
-			defer bus.Close()
-			m, err := bus.Machine(ctx, t.Name)
-			if err != nil {
-				return err
-			}
-			unit := machine.NspawnUnit(t.Name)
-			st, err := bus.UnitState(ctx, unit)
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(c.IO.Out, 0, 0, 2, ' ', 0)
-			state := "stopped"
-			if m != nil {
-				state = m.State
-				if m.Since > 0 {
-					since := time.UnixMicro(int64(m.Since))
-					state += fmt.Sprintf(" since %s (%s ago)", since.Format("2006-01-02 15:04:05"), round(time.Since(since)))
-				}
-			}
-			fmt.Fprintf(w, "Machine:\t%s\n", t.Name)
-			fmt.Fprintf(w, "State:\t%s\n", state)
-			if t.Meta.State != "ready" {
-				fmt.Fprintf(w, "Setup:\t%s (run sbx create in the project to finish it)\n", t.Meta.State)
-			}
-			fmt.Fprintf(w, "Project:\t%s\n", t.Meta.Project)
-			fmt.Fprintf(w, "System:\t%s %s\n", t.Meta.Distribution, t.Meta.Release)
-			fmt.Fprintf(w, "Unit:\t%s (%s/%s)\n", unit, st.Active, st.Sub)
-			if m != nil && m.Leader > 0 {
-				fmt.Fprintf(w, "Leader:\t%d\n", m.Leader)
-			}
-			network := "the host's (shared)"
-			if t.Meta.Private {
-				network = "private (its own network namespace)"
-			}
-			fmt.Fprintf(w, "Network:\t%s\n", network)
-			fmt.Fprintf(w, "Disk:\t%s\n", c.diskUsage(ctx, bus, t.Name))
-			fmt.Fprintf(w, "Created:\t%s\n", t.Meta.Created)
-			return w.Flush()
+			return c.onMachine(args, 0, c.status)
 		},
 	}
+}
+
+// status prints what is known of t's machine.
+func (c *Ctx) status(ctx context.Context, bus *machine.Bus, t *target) error {
+	m, err := bus.Machine(ctx, t.Name)
+	if err != nil {
+		return err
+	}
+	unit := machine.NspawnUnit(t.Name)
+	st, err := bus.UnitState(ctx, unit)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(c.IO.Out, 0, 0, 2, ' ', 0)
+	state := "stopped"
+	if m != nil {
+		state = m.State
+		if m.Since > 0 {
+			since := time.UnixMicro(int64(m.Since))
+			state += fmt.Sprintf(" since %s (%s ago)", since.Format("2006-01-02 15:04:05"), round(time.Since(since)))
+		}
+	}
+	fmt.Fprintf(w, "Machine:\t%s\n", t.Name)
+	fmt.Fprintf(w, "State:\t%s\n", state)
+	if t.Meta.State != "ready" {
+		fmt.Fprintf(w, "Setup:\t%s (run sbx create in the project to finish it)\n", t.Meta.State)
+	}
+	fmt.Fprintf(w, "Project:\t%s\n", t.Meta.Project)
+	fmt.Fprintf(w, "System:\t%s %s\n", t.Meta.Distribution, t.Meta.Release)
+	fmt.Fprintf(w, "Unit:\t%s (%s/%s)\n", unit, st.Active, st.Sub)
+	if m != nil && m.Leader > 0 {
+		fmt.Fprintf(w, "Leader:\t%d\n", m.Leader)
+	}
+	network := "the host's (shared)"
+	if t.Meta.Private {
+		network = "private (its own network namespace)"
+	}
+	fmt.Fprintf(w, "Network:\t%s\n", network)
+	fmt.Fprintf(w, "Disk:\t%s\n", c.diskUsage(ctx, bus, t.Name))
+	fmt.Fprintf(w, "Created:\t%s\n", t.Meta.Created)
+	return w.Flush()
 }
 
 // diskUsage asks the privileged helper to measure the tree (the store is

@@ -20,18 +20,9 @@ running inside are ended. Stopping a stopped machine does nothing.`,
 			fs.DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for the machine to stop")
 		},
 		Run: func(c *Ctx, args []string) error {
-			t, err := c.resolveTarget(args)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			bus, err := c.connect(ctx)
-			if err != nil {
-				return err
-			}
-			defer bus.Close()
-			return c.stop(ctx, bus, t.Name)
+			return c.onMachine(args, timeout, func(ctx context.Context, bus *machine.Bus, t *target) error {
+				return c.stop(ctx, bus, t.Name)
+			})
 		},
 	}
 }
@@ -76,21 +67,12 @@ func restartCmd() *Command {
 		Long:  `Stops the machine (if running) and starts it again, waiting until it is ready.`,
 		Flags: func(fs *flag.FlagSet) { fs.DurationVar(&timeout, "timeout", 3*time.Minute, "how long to wait in all") },
 		Run: func(c *Ctx, args []string) error {
-			t, err := c.resolveTarget(args)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			bus, err := c.connect(ctx)
-			if err != nil {
-				return err
-			}
-			defer bus.Close()
-			if err := c.stop(ctx, bus, t.Name); err != nil {
-				return err
-			}
-			return c.start(ctx, bus, t)
+			return c.onMachine(args, timeout, func(ctx context.Context, bus *machine.Bus, t *target) error {
+				if err := c.stop(ctx, bus, t.Name); err != nil {
+					return err
+				}
+				return c.start(ctx, bus, t)
+			})
 		},
 	}
 }

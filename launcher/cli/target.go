@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
@@ -32,11 +34,7 @@ func (c *Ctx) resolveTarget(args []string) (*target, error) {
 			return nil, Usagef("%v", err)
 		}
 	} else {
-		wd, err := c.cwd()
-		if err != nil {
-			return nil, err
-		}
-		p, err := c.loadProject(wd)
+		p, _, err := c.currentProject()
 		if err != nil {
 			return nil, err
 		}
@@ -55,4 +53,34 @@ func (c *Ctx) resolveTarget(args []string) (*target, error) {
 		return nil, err
 	}
 	return &target{Name: name, Meta: meta}, nil
+}
+
+// onMachine resolves the target from args, connects to the system bus and
+// calls fn, all bounded by timeout (0: none).
+func (c *Ctx) onMachine(args []string, timeout time.Duration, fn func(ctx context.Context, bus *machine.Bus, t *target) error) error {
+	t, err := c.resolveTarget(args)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	defer cancel()
+	bus, err := c.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	return fn(ctx, bus, t)
+}
+
+// currentProject loads the project around the current directory.
+func (c *Ctx) currentProject() (*project, string, error) {
+	wd, err := c.cwd()
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := c.loadProject(wd)
+	return p, wd, err
 }
