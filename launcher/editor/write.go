@@ -1,0 +1,143 @@
+package editor
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// maxFileSize bounds what is read as a settings file: far above any real
+// one, and a guard against a device or a huge file behind the name.
+const maxFileSize = 16 << 20
+
+// FileResult says what a write did to one file.
+type FileResult struct {
+	Path    string
+	Created bool // the file did not exist
+	Changed bool // its content is new (false: it was up to date)
+}
+
+// WriteVSCode merges the sbx terminal profile and build task into
+// DIR/.vscode/settings.json and tasks.json, creating what is missing. Each
+// file is replaced atomically (a complete new file renamed over the old);
+// a file that cannot be merged (not JSONC, not an object) is left exactly
+// as it was and nothing is written to it. Running it again changes nothing.
+func WriteVSCode(dir string) ([]FileResult, error) {
+	vsdir := filepath.Join(dir, ".vscode")
+	if err := os.MkdirAll(vsdir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", vsdir, err)
+	}
+	var results []FileResult
+	// Both are merged in memory before either is written, so a file that
+	// cannot be merged leaves the other untouched too.
+	type plan struct {
+		path   string
+		old    []byte
+		exists bool
+		merged []byte
+	}
+	var plans []plan
+	for _, f := range []struct {
+		name  string
+		merge func([]byte) ([]byte, error)
+	}{{"settings.json", MergeVSCodeSettings}, {"tasks.json", MergeVSCodeTasks}} {
+		path, err := resolve(filepath.Join(vsdir, f.name))
+		if err != nil {
+			return nil, err
+		}
+		old, exists, err := readSettings(path)
+		if err != nil {
+			return nil, err
+		}
+		merged, err := f.merge(old)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (the file is unchanged; fix it or merge by hand: sbx editor vscode)", path, err)
+		}
+		plans = append(plans, plan{path, old, exists, merged})
+	}
+	for _, p := range plans {
+		r := FileResult{Path: p.path, Created: !p.exists, Changed: !p.exists || !bytes.Equal(p.old, p.merged)}
+		if r.Changed {
+			if err := writeAtomic(p.path, p.merged); err != nil {
+				return results, err
+			}
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+// resolve follows a symlinked settings file (dotfile managers do that) so
+// the rename replaces the file it points at, not the link.
+func resolve(path string) (string, error) {
+	real, err := filepath.EvalSymlinks(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, lerr := os.Lstat(path); lerr == nil {
+			return "", fmt.Errorf("%s is a symlink to a missing file; remove it or create its target", path)
+		}
+		return path, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("resolving %s: %w", path, err)
+	}
+	return real, nil
+}
+
+func readSettings(path string) ([]byte, bool, error) {
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, false, fmt.Errorf("%s is not a regular file; sbx only merges into files", path)
+	}
+	if st.Size() > maxFileSize {
+		return nil, false, fmt.Errorf("%s is larger than %d bytes; merge by hand: sbx editor vscode", path, maxFileSize)
+	}
+	b, err := os.ReadFile(path)
+	return b, true, err
+}
+
+// writeAtomic writes data to a temporary file next to path, with path's
+// permissions (0644 for a new file), syncs it and renames it over path:
+// readers see the old file or the new one, never a half-written one.
+func writeAtomic(path string, data []byte) (err error) {
+	mode := fs.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".sbx-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(tmp.Name()) // best effort: the error says what went wrong
+		}
+	}()
+	if _, err = tmp.Write(data); err == nil {
+		if err = tmp.Chmod(mode); err == nil {
+			err = tmp.Sync()
+		}
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("replacing %s: %w", path, err)
+	}
+	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
+		_ = d.Sync() // best effort: the rename is done either way
+		d.Close()
+	}
+	return nil
+}
