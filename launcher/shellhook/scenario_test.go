@@ -161,7 +161,6 @@ func ctrlC(t *testing.T, tm *ptytest.Term, sb *sandbox) {
 	tm.Send(`cd -- "$PROJ"`)
 	tm.Expect("STUB-SLEEPING")
 	tm.Interrupt()
-	tm.Sync()
 	tm.Run(`cd -- "$SUB"`)
 	if got := len(sb.calls()) - before; got != 1 {
 		t.Errorf("Ctrl-C: sbx called %d times, want 1 (no re-entry inside the project after Ctrl-C)", got)

@@ -99,7 +99,16 @@ func (tm *Term) Type(s string) {
 // before, and returns the output up to and including it.
 func (tm *Term) Expect(s string) string {
 	tm.t.Helper()
-	deadline := time.Now().Add(WaitTime)
+	out, ok := tm.expectWithin(s, WaitTime)
+	if !ok {
+		tm.t.Fatalf("%s: no %q after %s", tm.name, s, WaitTime)
+	}
+	return out
+}
+
+func (tm *Term) expectWithin(s string, d time.Duration) (string, bool) {
+	tm.t.Helper()
+	deadline := time.Now().Add(d)
 	for {
 		tm.mu.Lock()
 		all := tm.out.String()
@@ -107,7 +116,7 @@ func (tm *Term) Expect(s string) string {
 		if i := strings.Index(all[from:], s); i >= 0 {
 			tm.seen = from + i + len(s)
 			tm.mu.Unlock()
-			return all[from:tm.seen]
+			return all[from:tm.seen], true
 		}
 		tm.mu.Unlock()
 		select {
@@ -119,7 +128,7 @@ func (tm *Term) Expect(s string) string {
 		default:
 		}
 		if time.Now().After(deadline) {
-			tm.t.Fatalf("%s: no %q after %s", tm.name, s, WaitTime)
+			return "", false
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -153,10 +162,22 @@ func (tm *Term) WaitExit() {
 	}
 }
 
-// Interrupt types Ctrl-C.
+// Interrupt types Ctrl-C and waits for the shell's next prompt. Shells
+// may drop what was typed ahead of a Ctrl-C, and a Ctrl-C typed the instant
+// a program starts can reach the shell's process group before the shell
+// handed the terminal to the program; so each second without a prompt it
+// types Ctrl-C and a marker again.
 func (tm *Term) Interrupt() {
 	tm.t.Helper()
-	tm.Type("\x03")
+	for deadline := time.Now().Add(WaitTime); time.Now().Before(deadline); {
+		tm.Type("\x03")
+		tm.marker++
+		tm.Send(fmt.Sprintf(`echo "SY""NC-%d"`, tm.marker))
+		if _, ok := tm.expectWithin(fmt.Sprintf("SYNC-%d\r\n", tm.marker), time.Second); ok {
+			return
+		}
+	}
+	tm.t.Fatalf("%s: no prompt after Ctrl-C within %s", tm.name, WaitTime)
 }
 
 // Alive reports whether the shell still runs.
