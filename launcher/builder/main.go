@@ -40,6 +40,23 @@ func RootMain(args []string, out io.Writer) int {
 		err = Remove(ctx, args[1], r)
 	case "du":
 		err = DiskUsage(ctx, args[1], r)
+	case "snapshot", "restore", "snapshot-rm":
+		var ref SnapRef
+		if ref, err = ParseSnapRef(args[1]); err == nil {
+			err = map[string]func(context.Context, SnapRef, *Reporter) error{
+				"snapshot": Snapshot, "restore": Restore, "snapshot-rm": RemoveSnapshot,
+			}[args[0]](ctx, ref, r)
+		}
+	case "export":
+		var a ExportArg
+		if err = decodeArg(args[1], &a); err == nil {
+			err = Export(ctx, &a, r)
+		}
+	case "import":
+		var a ImportArg
+		if err = decodeArg(args[1], &a); err == nil {
+			err = Import(ctx, &a, r)
+		}
 	default:
 		err = fmt.Errorf("unknown operation %q", args[0])
 	}
