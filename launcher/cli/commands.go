@@ -14,6 +14,7 @@ func commands() []*Command {
 		initCmd(), createCmd(), runCmd(), shellCmd(), allowCmd(), denyCmd(), trustCmd(),
 		// Machines
 		startCmd(), stopCmd(), restartCmd(), statusCmd(), listCmd(), rmCmd(),
+		snapshotCmd(), snapshotsCmd(), restoreCmd(), exportCmd(), importCmd(),
 		// Integration
 		hookCmd(), completionCmd(), versionCmd(),
 		// Internal

@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/machine"
+	"github.com/sbxdev/sbx/launcher/nspawn"
+	"github.com/sbxdev/sbx/launcher/sandboxfile"
+)
+
+func snapshotCmd() *Command {
+	return &Command{
+		Name: "snapshot", Args: "[NAME] [SNAP] | rm [NAME] SNAP", Group: "Machines",
+		Short: "save the machine's files as a named snapshot",
+		Long: `Saves the root filesystem of machine NAME (or the project's machine) as snapshot
+SNAP (default: the current time, like 20240102-150405), to go back to later with
+sbx restore. A running machine is powered off first, as machinectl's manual
+advises, so the copy is consistent, and started again afterwards.
+
+Where the machine is a btrfs subvolume the snapshot is a btrfs snapshot (instant,
+shares unchanged data); elsewhere it is a tar archive compressed with zstd (or gzip
+without zstd), with progress shown. Snapshots are kept in
+` + builder.SnapshotsDir + `/NAME/ and listed by sbx snapshots. The project
+directory and other bound paths are not part of a snapshot.
+
+With one argument, SNAP is taken as NAME when a machine has that name, and as
+the snapshot's name for the project's machine otherwise.
+
+sbx snapshot rm [NAME] SNAP removes a snapshot.`,
+		Run: func(c *Ctx, args []string) error {
+			if len(args) > 0 && args[0] == "rm" {
+				return c.snapshotRemove(args[1:])
+			}
+			if len(args) > 2 {
+				return Usagef("too many arguments")
+			}
+			var nameArgs []string
+			snap := time.Now().Format("20060102-150405")
+			switch {
+			case len(args) == 2:
+				nameArgs, snap = args[:1], args[1]
+			case len(args) == 1 && isMachine(args[0]):
+				nameArgs = args
+			case len(args) == 1:
+				snap = args[0]
+			}
+			if !builder.ValidSnapshotName(snap) {
+				return Usagef("invalid snapshot name %q: use a-z, 0-9 and '-' (at most 64)", snap)
+			}
+			t, err := c.resolveTarget(nameArgs)
+			if err != nil {
+				return err
+			}
+			ref := builder.SnapRef{Machine: t.Name, Snapshot: snap}
+			return c.privileged(t, "snapshot", ref.String(), "a copy of a running machine's files is not consistent")
+		},
+	}
+}
+
+// isMachine tells whether an sbx machine of that name exists.
+func isMachine(name string) bool {
+	_, err := nspawn.ReadMeta(name)
+	return err == nil
+}
+
+func restoreCmd() *Command {
+	return &Command{
+		Name: "restore", Args: "[NAME] SNAP", Group: "Machines",
+		Short: "put a machine's files back as they were in a snapshot",
+		Long: `Replaces the root filesystem of machine NAME (or the project's machine) with
+snapshot SNAP. Everything changed in the machine since then is lost; the project
+directory and other bound paths are not touched. A running machine is powered
+off first and started again afterwards.
+
+The snapshot is unpacked next to the machine and swapped in with one rename only
+when it is complete: Ctrl-C, a full disk or a crash leaves the machine as it was.`,
+		Run: func(c *Ctx, args []string) error {
+			t, ref, err := c.snapshotArgs(args, true)
+			if err != nil {
+				return err
+			}
+			return c.privileged(t, "restore", ref.String(), "its files are about to be replaced")
+		},
+	}
+}
+
+// snapshotArgs reads [NAME] SNAP; the machine must exist when mustExist.
+func (c *Ctx) snapshotArgs(args []string, mustExist bool) (*target, builder.SnapRef, error) {
+	if len(args) == 0 || len(args) > 2 {
+		return nil, builder.SnapRef{}, Usagef("want [NAME] SNAP")
+	}
+	snap := args[len(args)-1]
+	if !builder.ValidSnapshotName(snap) {
+		return nil, builder.SnapRef{}, Usagef("invalid snapshot name %q", snap)
+	}
+	if !mustExist && len(args) == 2 {
+		if err := sandboxfile.ValidName(args[0]); err != nil {
+			return nil, builder.SnapRef{}, Usagef("%v", err)
+		}
+		return &target{Name: args[0]}, builder.SnapRef{Machine: args[0], Snapshot: snap}, nil
+	}
+	t, err := c.resolveTarget(args[:len(args)-1])
+	if err != nil {
+		return nil, builder.SnapRef{}, err
+	}
+	return t, builder.SnapRef{Machine: t.Name, Snapshot: snap}, nil
+}
+
+// snapshotRemove is `sbx snapshot rm [NAME] SNAP`. With NAME it works for
+// snapshots of machines removed since.
+func (c *Ctx) snapshotRemove(args []string) error {
+	t, ref, err := c.snapshotArgs(args, false)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	bus, err := c.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	if err := c.runRootOn(ctx, bus, t.Name, "snapshot-rm", ref.String(), c.newProgress().event); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.IO.Err, "sbx: removed snapshot %s of %s\n", ref.Snapshot, ref.Machine)
+	return nil
+}
+
+func snapshotsCmd() *Command {
+	var quiet bool
+	return &Command{
+		Name: "snapshots", Args: "[NAME]", Group: "Machines", Short: "list a machine's snapshots",
+		Long: `Lists the snapshots of machine NAME (or the project's machine), oldest first:
+name, when it was taken, its size on disk and its kind (btrfs, tar.zst, tar.gz).
+Snapshots of a removed machine are still listed when NAME is given.`,
+		Flags: func(fs *flag.FlagSet) { fs.BoolVar(&quiet, "quiet", false, "print only the names") },
+		Run: func(c *Ctx, args []string) error {
+			name, err := c.machineNameArg(args)
+			if err != nil {
+				return err
+			}
+			list, err := builder.ListSnapshots(name)
+			if err != nil {
+				return err
+			}
+			if len(list) == 0 {
+				fmt.Fprintf(c.IO.Err, "sbx: machine %s has no snapshots; take one: sbx snapshot %s\n", name, name)
+				return nil
+			}
+			if quiet {
+				for _, s := range list {
+					fmt.Fprintln(c.IO.Out, s.Name)
+				}
+				return nil
+			}
+			w := tabwriter.NewWriter(c.IO.Out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(w, "SNAPSHOT\tTAKEN\tSIZE\tKIND")
+			for _, s := range list {
+				size := "-"
+				if s.Kind != builder.KindBtrfs {
+					size = humanBytes(s.Size)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", s.Name, s.Time.Format("2006-01-02 15:04:05"), size, kindName(s.Kind))
+			}
+			return w.Flush()
+		},
+	}
+}
+
+// kindName shows a snapshot kind without its leading dot.
+func kindName(kind string) string {
+	if kind == builder.KindBtrfs {
+		return "btrfs"
+	}
+	return strings.TrimPrefix(kind, ".")
+}
+
+// machineNameArg is NAME when given (the machine need not exist any more),
+// else the project's machine.
+func (c *Ctx) machineNameArg(args []string) (string, error) {
+	switch len(args) {
+	case 0:
+		wd, err := c.cwd()
+		if err != nil {
+			return "", err
+		}
+		p, err := c.loadProject(wd)
+		if err != nil {
+			return "", err
+		}
+		return p.Name, nil
+	case 1:
+		if err := sandboxfile.ValidName(args[0]); err != nil {
+			return "", Usagef("%v", err)
+		}
+		return args[0], nil
+	}
+	return "", Usagef("too many arguments")
+}
+
+// privileged runs `sbx __root op arg` for machine t with the machine
+// powered off (saying why), and starts it again if it was running.
+func (c *Ctx) privileged(t *target, op, arg, why string) error {
+	ctx := context.Background()
+	bus, err := c.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	return c.whileOff(ctx, bus, t, why, func() error {
+		return c.runRootOn(ctx, bus, t.Name, op, arg, c.newProgress().event)
+	})
+}
+
+// whileOff runs fn with machine t powered off and, if it was running,
+// starts it again afterwards (also after a failure: the machine is then
+// as it was).
+func (c *Ctx) whileOff(ctx context.Context, bus *machine.Bus, t *target, why string, fn func() error) error {
+	m, err := bus.Machine(ctx, t.Name)
+	if err != nil {
+		return err
+	}
+	running := m != nil
+	if running {
+		fmt.Fprintf(c.IO.Err, "sbx: powering %s off first: %s\n", t.Name, why)
+		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		err := c.stop(sctx, bus, t.Name)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	err = fn()
+	if running {
+		fmt.Fprintf(c.IO.Err, "sbx: starting %s again\n", t.Name)
+		sctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+		defer cancel()
+		if serr := c.start(sctx, bus, t); serr != nil {
+			if err == nil {
+				return serr
+			}
+			fmt.Fprintf(c.IO.Err, "sbx: %s did not start again: %v\n", t.Name, serr)
+		}
+	}
+	return err
+}
+
+// runRootOn runs a privileged operation on machine name in the unit
+// sbx-OP-NAME.service, so two of the same kind never run at once.
+func (c *Ctx) runRootOn(ctx context.Context, bus *machine.Bus, name, op, arg string, show func(builder.Event)) error {
+	err := c.runRoot(ctx, bus, "sbx-"+op+"-"+name+".service", op, arg, show)
+	if errors.Is(err, errBusy) {
+		return WithHint(fmt.Errorf("another sbx %s of %s is running", op, name), "wait for it to finish and try again")
+	}
+	return err
+}
