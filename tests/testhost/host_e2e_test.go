@@ -201,6 +201,10 @@ func TestCleanStale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { // after a failure: no process or cgroup left behind
+		cg.killAll()
+		_ = removeCgroupsRetrying(cg)
+	})
 	sleeper := exec.Command("/bin/sh", "-c", `for f; do echo $$ > "$f"; done; exec sleep 1000`, "sh")
 	sleeper.Args = append(sleeper.Args, cg.procsFiles()...)
 	if err := sleeper.Start(); err != nil {
