@@ -1,0 +1,211 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sbxdev/sbx/launcher/machine"
+	"golang.org/x/sys/unix"
+)
+
+// The power verbs talk to machined the way machinectl does: poweroff and
+// reboot signal the machine's init, terminate and kill act on its
+// processes. Unlike stop they also work on machines started by hand.
+
+func poweroffCmd() *Command {
+	var timeout time.Duration
+	return &Command{
+		Name: "poweroff", Args: "[NAME]", Group: "Machines", Short: "shut a machine down cleanly from inside",
+		Long: `Asks the machine's own systemd to power off (SIGRTMIN+4 to its init, as
+machinectl poweroff does) and waits until the machine is gone. Services inside
+stop in order; commands still running are ended. Powering off a stopped machine
+does nothing. Like sbx stop, but it also works for a machine started by hand.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for the machine to go")
+		},
+		Run: func(c *Ctx, args []string) error {
+			return c.withRunning(args, timeout, false, func(ctx context.Context, bus *machine.Bus, t *target, m *machine.Running) error {
+				if err := bus.Poweroff(ctx, t.Name); err != nil {
+					return err
+				}
+				return waitDown(ctx, bus, t.Name, "sbx terminate "+t.Name)
+			})
+		},
+	}
+}
+
+func rebootCmd() *Command {
+	var timeout time.Duration
+	return &Command{
+		Name: "reboot", Args: "[NAME]", Group: "Machines", Short: "reboot a machine",
+		Long: `Asks the machine's own systemd to reboot (SIGINT to its init, as machinectl
+reboot does) and waits until it is back and commands can run in it. Commands
+running inside are ended.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.DurationVar(&timeout, "timeout", 3*time.Minute, "how long to wait for the machine to be back")
+		},
+		Run: func(c *Ctx, args []string) error {
+			return c.withRunning(args, timeout, true, func(ctx context.Context, bus *machine.Bus, t *target, m *machine.Running) error {
+				if err := bus.Reboot(ctx, t.Name); err != nil {
+					return err
+				}
+				return waitRebooted(ctx, bus, t.Name, m)
+			})
+		},
+	}
+}
+
+func terminateCmd() *Command {
+	var timeout time.Duration
+	return &Command{
+		Name: "terminate", Args: "[NAME]", Group: "Machines", Short: "end a machine at once, without shutting down",
+		Long: `Kills every process of the machine at once (machined's TerminateMachine, as
+machinectl terminate does): nothing inside gets to shut down cleanly. For a
+machine that does not react to sbx stop or sbx poweroff. Terminating a stopped
+machine does nothing.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.DurationVar(&timeout, "timeout", time.Minute, "how long to wait for the machine to go")
+		},
+		Run: func(c *Ctx, args []string) error {
+			return c.withRunning(args, timeout, false, func(ctx context.Context, bus *machine.Bus, t *target, m *machine.Running) error {
+				if err := bus.Terminate(ctx, t.Name); err != nil {
+					return err
+				}
+				return waitDown(ctx, bus, t.Name, "")
+			})
+		},
+	}
+}
+
+func killCmd() *Command {
+	var sigName, whom string
+	return &Command{
+		Name: "kill", Args: "[--signal SIG] [--whom all|leader] [NAME]", Group: "Machines",
+		Short: "send a signal to a machine's processes",
+		Long: `Sends a signal to the processes of the machine (machined's KillMachine, as
+machinectl kill does): to all of them, or with --whom leader only to its init.
+SIG is a name (TERM, SIGKILL, RTMIN+4) or a number. It does not wait.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&sigName, "signal", "SIGTERM", "the `SIG`nal to send")
+			fs.StringVar(&whom, "whom", "all", "all: every process of the machine; leader: only its init")
+		},
+		Run: func(c *Ctx, args []string) error {
+			sig, err := parseSignal(sigName)
+			if err != nil {
+				return Usagef("%v", err)
+			}
+			if whom != "all" && whom != "leader" {
+				return Usagef("--whom is all or leader, not %q", whom)
+			}
+			return c.withRunning(args, 30*time.Second, true, func(ctx context.Context, bus *machine.Bus, t *target, m *machine.Running) error {
+				return bus.Kill(ctx, t.Name, whom, sig)
+			})
+		},
+	}
+}
+
+// withRunning resolves the target, connects, and calls do with the running
+// machine. A stopped machine is an error when mustRun is set, and
+// otherwise a note: there is nothing to do.
+func (c *Ctx) withRunning(args []string, timeout time.Duration, mustRun bool,
+	do func(context.Context, *machine.Bus, *target, *machine.Running) error) error {
+	t, err := c.resolveTarget(args)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	bus, err := c.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	m, err := bus.Machine(ctx, t.Name)
+	if err != nil {
+		return err
+	}
+	if m == nil {
+		if mustRun {
+			return WithHint(fmt.Errorf("machine %s is not running", t.Name), "start it: sbx start %s", t.Name)
+		}
+		fmt.Fprintf(c.IO.Err, "sbx: machine %s is not running\n", t.Name)
+		return nil
+	}
+	return do(ctx, bus, t, m)
+}
+
+// waitDown waits until the machine's unit has stopped and machined has
+// let the machine go. force names the next step when that takes too long.
+func waitDown(ctx context.Context, bus *machine.Bus, name, force string) error {
+	_, err := bus.WaitUnit(ctx, machine.NspawnUnit(name), func(st machine.UnitState) bool {
+		return st.Active == "inactive" || st.Active == "failed" || !st.Loaded
+	})
+	if err == nil {
+		err = bus.WaitGone(ctx, name)
+	}
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && force != "" {
+		return WithHint(fmt.Errorf("machine %s did not shut down in time", name), "end it at once: %s", force)
+	}
+	return err
+}
+
+// waitRebooted waits until a new instance of the machine (not before) is
+// registered and its agent answers.
+func waitRebooted(ctx context.Context, bus *machine.Bus, name string, before *machine.Running) error {
+	for tick := 20 * time.Millisecond; ; {
+		m, err := bus.Machine(ctx, name)
+		if err != nil {
+			return err
+		}
+		if m != nil && (m.Leader != before.Leader || m.Since != before.Since) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return WithHint(fmt.Errorf("machine %s did not reboot in time", name),
+				"see why: sudo journalctl -u %s -n 50", machine.NspawnUnit(name))
+		case <-time.After(tick):
+		}
+		if tick < 200*time.Millisecond {
+			tick *= 2
+		}
+	}
+	if err := waitReady(ctx, bus, name); err != nil {
+		return WithHint(fmt.Errorf("machine %s did not come back: %w", name, err),
+			"see why: sudo journalctl -u %s -n 50", machine.NspawnUnit(name))
+	}
+	return nil
+}
+
+// parseSignal reads TERM, SIGTERM, sigterm, 15, RTMIN+4 or SIGRTMIN+4.
+func parseSignal(s string) (syscall.Signal, error) {
+	name := strings.ToUpper(strings.TrimSpace(s))
+	if n, err := strconv.Atoi(name); err == nil {
+		if n <= 0 || n > 64 {
+			return 0, fmt.Errorf("no signal number %d", n)
+		}
+		return syscall.Signal(n), nil
+	}
+	name = strings.TrimPrefix(name, "SIG")
+	if rest, ok := strings.CutPrefix(name, "RTMIN"); ok {
+		off := 0
+		if rest != "" {
+			n, err := strconv.Atoi(strings.TrimPrefix(rest, "+"))
+			if err != nil || !strings.HasPrefix(rest, "+") || n < 0 || int(machine.SigRTMin)+n > 64 {
+				return 0, fmt.Errorf("unknown signal %q", s)
+			}
+			off = n
+		}
+		return machine.SigRTMin + syscall.Signal(off), nil
+	}
+	if sig := unix.SignalNum("SIG" + name); sig != 0 {
+		return sig, nil
+	}
+	return 0, fmt.Errorf("unknown signal %q (try TERM, KILL, INT, HUP or a number)", s)
+}
