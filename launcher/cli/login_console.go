@@ -232,7 +232,7 @@ func relayIn(inFd int, stop *os.File, master *os.File) consoleEnd {
 			}
 			// A getty that is not reading must not block the escape.
 			master.SetWriteDeadline(time.Now().Add(2 * time.Second)) // best effort
-			master.Write(buf[:n])                                      // best effort: keys typed while nobody holds the PTY are lost
+			master.Write(buf[:n])                                    // best effort: keys typed while nobody holds the PTY are lost
 		}
 		switch {
 		case err == unix.EINTR || err == unix.EAGAIN:
