@@ -13,6 +13,18 @@ import (
 // one, and a guard against a device or a huge file behind the name.
 const maxFileSize = 16 << 20
 
+// MergeError is a file sbx refused to merge into; it was left as it was,
+// and nothing else was written either.
+type MergeError struct {
+	Path string
+	Err  error
+}
+
+func (e *MergeError) Error() string {
+	return fmt.Sprintf("%s: %v; the file is unchanged", e.Path, e.Err)
+}
+func (e *MergeError) Unwrap() error { return e.Err }
+
 // FileResult says what a write did to one file.
 type FileResult struct {
 	Path    string
@@ -54,7 +66,7 @@ func WriteVSCode(dir string) ([]FileResult, error) {
 		}
 		merged, err := f.merge(old)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w (the file is unchanged; fix it or merge by hand: sbx editor vscode)", path, err)
+			return nil, &MergeError{Path: path, Err: err}
 		}
 		plans = append(plans, plan{path, old, exists, merged})
 	}
