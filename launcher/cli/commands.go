@@ -16,9 +16,9 @@ func commands() []*Command {
 		startCmd(), stopCmd(), restartCmd(), statusCmd(), listCmd(), rmCmd(),
 		snapshotCmd(), snapshotsCmd(), restoreCmd(), exportCmd(), importCmd(),
 		// Integration
-		hookCmd(), completionCmd(), versionCmd(),
+		hookCmd(), completionCmd(), editorCmd(), versionCmd(),
 		// Internal
-		agentCmd(), rootCmd(), completeCmd(),
+		agentCmd(), rootCmd(), completeCmd(), manCmd(),
 	}
 }
 

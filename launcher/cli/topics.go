@@ -2,6 +2,7 @@ package cli
 
 // helpTopicText are the `sbx help TOPIC` pages that are not commands.
 var helpTopicText = map[string]string{
+	"editors": editorsTopic,
 	"exit-codes": `Exit statuses of sbx
 
   N      sbx run/shell: the command's own exit status, passed through
