@@ -15,6 +15,7 @@ func commands() []*Command {
 		// Machines
 		startCmd(), stopCmd(), restartCmd(), statusCmd(), listCmd(), rmCmd(),
 		snapshotCmd(), snapshotsCmd(), restoreCmd(), exportCmd(), importCmd(),
+		loginCmd(), poweroffCmd(), rebootCmd(), terminateCmd(), killCmd(), enableCmd(), disableCmd(), gcCmd(), doctorCmd(),
 		// Integration
 		hookCmd(), completionCmd(), editorCmd(), versionCmd(),
 		// Internal
