@@ -151,7 +151,7 @@ func TestHostLifecycle(t *testing.T) {
 		if _, err := tm.WaitFor(`30 100`, 10*time.Second); err != nil {
 			t.Fatal(err)
 		}
-		if status, err := tm.WaitExit(10 * time.Second); err != nil || status != 3 {
+		if status, err := tm.WaitExit(30 * time.Second); err != nil || status != 3 {
 			t.Errorf("exit status in tmux = %d, %v; want 3", status, err)
 		}
 	})

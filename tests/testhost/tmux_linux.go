@@ -137,28 +137,66 @@ func (t *Tmux) Resize(cols, rows int) error {
 // terminal closes, which can be a moment before it has the exit status:
 // until then the pane counts as alive.
 func (t *Tmux) Exited() (dead bool, status int, err error) {
-	out, err := t.do("display-message", "-p", "-t", "test", "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}")
+	dead, status, _, err = t.paneState()
+	return dead, status, err
+}
+
+// paneState also returns tmux's raw answer, for error messages.
+func (t *Tmux) paneState() (dead bool, status int, raw string, err error) {
+	raw, err = t.do("display-message", "-p", "-t", "test", "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}")
 	if err != nil {
-		return false, 0, err
+		return false, 0, "", err
 	}
-	f := strings.Split(strings.TrimSpace(out), ":")
-	if len(f) != 3 || f[0] != "1" {
-		return false, 0, nil
+	raw = strings.TrimSpace(raw)
+	f := strings.Split(raw, ":")
+	if len(f) != 4 || f[0] != "1" {
+		return false, 0, raw, nil
 	}
 	if sig, err := strconv.Atoi(f[2]); err == nil && sig > 0 {
-		return true, 128 + sig, nil
+		return true, 128 + sig, raw, nil
 	}
 	if status, err := strconv.Atoi(f[1]); err == nil {
-		return true, status, nil
+		return true, status, raw, nil
 	}
-	return false, 0, nil
+	// tmux 3.3a sometimes never reaps the program (it stays a zombie and
+	// pane_dead_status stays empty); the kernel still has its status.
+	if pid, err := strconv.Atoi(f[3]); err == nil {
+		if status, ok := t.zombieStatus(pid); ok {
+			return true, status, raw, nil
+		}
+	}
+	return false, 0, raw, nil
+}
+
+// zombieStatus reads the exit status of an unreaped process in the host
+// from /proc/PID/stat (state Z, field 52 exit_code, a wait status).
+func (t *Tmux) zombieStatus(pid int) (int, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), tmuxCommandTimeout)
+	defer cancel()
+	r := t.h.Exec(ctx, "root", "cat", fmt.Sprintf("/proc/%d/stat", pid))
+	i := strings.LastIndexByte(r.Stdout, ')')
+	if r.Code != 0 || i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(r.Stdout[i+1:]) // f[0] is field 3 (state)
+	if len(f) < 50 || f[0] != "Z" {
+		return 0, false
+	}
+	ws, err := strconv.Atoi(f[49])
+	if err != nil {
+		return 0, false
+	}
+	if sig := ws & 0x7f; sig != 0 {
+		return 128 + sig, true
+	}
+	return (ws >> 8) & 0xff, true
 }
 
 // WaitExit polls until the program in the pane ends and returns its status.
 func (t *Tmux) WaitExit(timeout time.Duration) (int, error) {
 	deadline := time.Now().Add(timeout)
 	for {
-		dead, status, err := t.Exited()
+		dead, status, raw, err := t.paneState()
 		if err != nil {
 			return 0, err
 		}
@@ -167,7 +205,8 @@ func (t *Tmux) WaitExit(timeout time.Duration) (int, error) {
 		}
 		if time.Now().After(deadline) {
 			screen, _ := t.Capture()
-			return 0, fmt.Errorf("the program in tmux did not exit within %s; screen:\n%s", timeout, screen)
+			return 0, fmt.Errorf("the program in tmux did not exit within %s (tmux says dead:status:signal:pid = %s); screen:\n%s",
+				timeout, raw, screen)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
