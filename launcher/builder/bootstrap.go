@@ -80,8 +80,11 @@ func keyring(s *Spec) (string, error) {
 		k, pkg = "/usr/share/keyrings/ubuntu-archive-keyring.gpg", "ubuntu-keyring"
 	}
 	if _, err := os.Stat(k); err != nil {
-		return "", failf(125, fmt.Sprintf("install it on the host: sudo apt-get install %s", pkg),
-			"the %s archive keyring %s is missing on the host", s.Distribution, k)
+		hint := fmt.Sprintf("install it on the host: sudo apt-get install %s", pkg)
+		if s.Distribution == "ubuntu" {
+			hint += " (Debian 12 does not package it: take ubuntu-archive-keyring.gpg from an Ubuntu system, or the ubuntu-keyring package of Debian 13, into /usr/share/keyrings/)"
+		}
+		return "", failf(125, hint, "the %s archive keyring %s is missing on the host", s.Distribution, k)
 	}
 	return k, nil
 }
