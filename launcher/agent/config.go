@@ -6,15 +6,21 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DefaultConfigPath is where the machine's creator writes the agent's
 // configuration inside the guest.
 const DefaultConfigPath = "/etc/sbx/agent.conf"
 
-// Config is the agent's configuration: who owns the machine.
+// Config is the agent's configuration: who owns the machine, and when it
+// powers the machine off by itself.
 type Config struct {
 	OwnerUID int
+	// StopWhenIdle powers the machine off after this long without a
+	// command or shell running through the agent; 0 never does
+	// (stop_when_idle=SECONDS, from the .sandbox's StopWhenIdle=).
+	StopWhenIdle time.Duration
 }
 
 // LoadConfig reads key=value lines ('#' starts a comment). owner_uid is
@@ -43,6 +49,12 @@ func LoadConfig(path string) (Config, error) {
 				return Config{}, fmt.Errorf("%s:%d: owner_uid must be a number", path, line)
 			}
 			cfg.OwnerUID = n
+		case "stop_when_idle":
+			n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
+			if err != nil || n < 0 || n > int64(time.Duration(1<<62)/time.Second) {
+				return Config{}, fmt.Errorf("%s:%d: stop_when_idle must be a number of seconds", path, line)
+			}
+			cfg.StopWhenIdle = time.Duration(n) * time.Second
 		}
 	}
 	if err := sc.Err(); err != nil {

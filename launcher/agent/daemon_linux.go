@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -67,6 +68,11 @@ func Daemon(o DaemonOptions) error {
 			return
 		}
 	}()
+	if cfg.StopWhenIdle > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go srv.WatchIdle(ctx, cfg.StopWhenIdle, systemctlPoweroff)
+	}
 	err = srv.Serve(l)
 	srv.HangupAll()
 	return err

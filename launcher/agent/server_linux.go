@@ -32,9 +32,10 @@ type Server struct {
 	// Logf receives diagnostics (to the journal); nil discards them.
 	Logf func(format string, a ...any)
 
-	active   atomic.Int64
-	mu       sync.Mutex
-	sessions map[*session]struct{}
+	active     atomic.Int64
+	lastActive atomic.Int64 // unix nanoseconds of the last request or session end; see idle_linux.go
+	mu         sync.Mutex
+	sessions   map[*session]struct{}
 }
 
 // ActiveSessions is the number of commands running now (for idle-stop).
@@ -96,6 +97,7 @@ func (s *Server) grace() time.Duration {
 }
 
 func (s *Server) handle(c *net.UnixConn) {
+	s.touch()
 	w := newWire(c)
 	defer w.close()
 	cred, err := peerCred(c)

@@ -175,6 +175,7 @@ func (s *Server) track(ss *session, on bool) {
 		delete(s.sessions, ss)
 		s.active.Add(-1)
 	}
+	s.touch() // idle time counts from the end of the last session
 }
 
 func (ss *session) sendStarted(w *wire) error {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // configure applies the seed's in-machine steps to the tree at root:
@@ -24,7 +25,7 @@ func configure(ctx context.Context, s *Spec, root string, r *Reporter) error {
 		// Empty: systemd gives each machine its own id at first boot, so
 		// copies of one cached base never share one.
 		{"etc/machine-id", "", 0o444},
-		{"etc/sbx/agent.conf", fmt.Sprintf("owner_uid=%d\n", s.User.UID), 0o644},
+		{"etc/sbx/agent.conf", agentConf(s), 0o644},
 		{"etc/systemd/system/sbx-agent.socket", agentSocket, 0o644},
 		{"etc/systemd/system/sbx-agent.service", agentService, 0o644},
 		{"etc/fish/conf.d/sbx.fish", fishHook, 0o644},
@@ -55,6 +56,16 @@ func configure(ctx context.Context, s *Spec, root string, r *Reporter) error {
 		return err
 	}
 	return addUser(ctx, s, root, r)
+}
+
+// agentConf is the agent's configuration (see agent.LoadConfig).
+func agentConf(s *Spec) string {
+	conf := fmt.Sprintf("owner_uid=%d\n", s.User.UID)
+	if s.StopWhenIdle > 0 {
+		// Whole seconds, at least one: a shorter span still means "do stop".
+		conf += fmt.Sprintf("stop_when_idle=%d\n", max(1, int64(s.StopWhenIdle.Round(time.Second)/time.Second)))
+	}
+	return conf
 }
 
 func hostsFile(host string) string {

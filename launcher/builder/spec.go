@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Paths shared with the CLI.
@@ -52,6 +53,9 @@ type Spec struct {
 	Setup        [][]string
 	Lang         string // host LANG, to generate that locale inside
 	Arch         string // dpkg architecture
+	// StopWhenIdle is written into the agent's configuration: the machine
+	// powers itself off after this long without a command (0: never).
+	StopWhenIdle time.Duration
 }
 
 var (
@@ -83,6 +87,8 @@ func (s *Spec) Validate() error {
 		return fmt.Errorf("home %q and shell %q must be absolute", s.User.Home, s.User.Shell)
 	case !nameRE.MatchString(s.Hostname):
 		return fmt.Errorf("invalid hostname %q", s.Hostname)
+	case s.StopWhenIdle < 0:
+		return fmt.Errorf("invalid StopWhenIdle %s", s.StopWhenIdle)
 	}
 	for _, p := range s.Packages {
 		if !pkgRE.MatchString(p) {

@@ -123,6 +123,7 @@ func (c *Ctx) spec(p *project) (*builder.Spec, error) {
 		Distribution: f.Machine.Distribution, Release: f.Machine.Release, Mirror: f.Machine.Mirror,
 		Packages: f.Machine.Packages, Hostname: f.Machine.Hostname, Private: f.Network.Private,
 		Setup: f.Exec.Setup, Lang: c.Env["LANG"], Arch: debArch(),
+		StopWhenIdle: f.Machine.StopWhenIdle,
 	}
 	for _, b := range f.Files.Binds {
 		if _, err := os.Stat(b.Host); err != nil {
