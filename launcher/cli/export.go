@@ -137,6 +137,14 @@ only once complete.`,
 			fs.StringVar(&project, "project", "", "project directory to bind (default: the one in the archive)")
 		},
 		Run: func(c *Ctx, args []string) error {
+			if len(args) > 1 {
+				// Flags after FILE, as the synopsis writes them.
+				fs := newFlagSet(c.Cmd)
+				if err := fs.Parse(args[1:]); err != nil {
+					return Usagef("%s", err)
+				}
+				args = append(args[:1], fs.Args()...)
+			}
 			if len(args) != 1 {
 				return Usagef("want one FILE")
 			}

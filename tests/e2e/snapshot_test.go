@@ -203,7 +203,7 @@ func TestExportImport(t *testing.T) {
 		t.Errorf("sbx import said:\n%s", out)
 	}
 	settings := must(t, "root", "cat /etc/systemd/nspawn/"+copyName+".nspawn")
-	for _, want := range []string{"# sbx-project=" + copyDir, "# sbx-owner=1000", "Hostname=" + copyName, "Bind=" + copyDir + "\n", "Bind=/var/lib/sbx/machines/" + copyName + "\\:/run/sbx"} {
+	for _, want := range []string{"# sbx-project=" + copyDir, "# sbx-owner=1000", "Hostname=" + copyName, "Bind=" + copyDir + "\n", "Bind=/var/lib/sbx/machines/" + copyName + ":/run/sbx\n"} {
 		if !strings.Contains(settings, want) {
 			t.Errorf("imported settings lack %q:\n%s", want, settings)
 		}
