@@ -276,7 +276,7 @@ func adopt(ctx context.Context, a *ImportArg, name, oldName string, src *exporte
 		mode          os.FileMode
 	}{
 		{"etc/machine-id", "", 0o444}, // a copy must not share the original's id
-		{"etc/sbx/agent.conf", fmt.Sprintf("owner_uid=%d\n", a.User.UID), 0o644},
+		{"etc/sbx/agent.conf", ownedAgentConf(build, a.User.UID), 0o644},
 	}
 	if hostname != src.Hostname {
 		files = append(files, []struct {
@@ -315,4 +315,17 @@ func adopt(ctx context.Context, a *ImportArg, name, oldName string, src *exporte
 		r.Send(Event{Info: fmt.Sprintf("the project directory %s does not exist here; create it, or import again with --project DIR", project)})
 	}
 	return nil
+}
+
+// ownedAgentConf is the tree's agent.conf with owner_uid set to uid and
+// its other settings (stop_when_idle, say) kept.
+func ownedAgentConf(root string, uid int) string {
+	data, _ := os.ReadFile(filepath.Join(root, "etc/sbx/agent.conf")) // none: only the owner
+	conf := fmt.Sprintf("owner_uid=%d\n", uid)
+	for _, line := range strings.Split(string(data), "\n") {
+		if line != "" && !strings.HasPrefix(line, "owner_uid=") {
+			conf += line + "\n"
+		}
+	}
+	return conf
 }

@@ -316,3 +316,16 @@ func TestHelperReceive(t *testing.T) {
 	}
 	os.Stdout.WriteString("receive refused: " + err.Error() + "\n")
 }
+
+func TestOwnedAgentConfKeepsOtherSettings(t *testing.T) {
+	root := t.TempDir()
+	if got := ownedAgentConf(root, 1000); got != "owner_uid=1000\n" {
+		t.Errorf("without a file: %q", got)
+	}
+	if err := writeFile(root, "etc/sbx/agent.conf", "owner_uid=1001\nstop_when_idle=1800\n", 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := ownedAgentConf(root, 1000); got != "owner_uid=1000\nstop_when_idle=1800\n" {
+		t.Errorf("rewritten: %q", got)
+	}
+}
