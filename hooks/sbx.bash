@@ -27,7 +27,8 @@ if [[ -n ${SBX_RETURN_FILE-} ]]; then
   \builtin unset SBX_RETURN_FILE
 fi
 
-# Runs before every prompt; costs two string compares unless $PWD changed.
+# Runs before every prompt; costs two string compares unless $PWD changed
+# (three, plus a stat, while an untrusted project waits for `sbx allow`).
 __sbx_hook() {
   \builtin local __sbx_status=$?
   [[ -z ${__sbx_cdfile-} ]] || __sbx_drop_cdfile
@@ -38,6 +39,10 @@ __sbx_hook() {
     else
       __sbx_host
     fi
+  elif [[ -n ${__sbx_wait-} && ! -e $__sbx_wait ]]; then
+    # `sbx allow` removed the marker: enter now, at this prompt.
+    __sbx_suppressed=''
+    __sbx_host
   fi
   \builtin return "$__sbx_status"
 }
@@ -59,11 +64,15 @@ __sbx_host() {
   \builtin local dir
   while __sbx_find_root; do
     [[ $__sbx_root != "${__sbx_suppressed-}" ]] || \builtin return 0
-    if [[ ${SBX_AUTO_ENTER-} == 0 ]]; then
-      \builtin printf "sbx: auto-entry is off (SBX_AUTO_ENTER=0): run 'sbx shell' to enter %s\n" "$__sbx_root" >&2
-      __sbx_suppressed=$__sbx_root
-      \builtin return 0
-    fi
+    __sbx_wait=''
+    case ${SBX_AUTO_ENTER-} in
+      0 | no | false | off)
+        # The same text as `sbx shell --auto` prints for auto_enter=no.
+        \builtin printf 'sbx: auto-entry is off; to enter %s run: sbx shell\n' "$__sbx_root" >&2
+        __sbx_suppressed=$__sbx_root
+        \builtin return 0
+        ;;
+    esac
     # Suppressed from now on: after an `exit` in the machine, after the
     # untrusted notice, and after Ctrl-C (then bash abandons this function
     # and the next prompt removes the cd-file).
@@ -73,12 +82,19 @@ __sbx_host() {
     dir=''
     IFS= \builtin read -r -d '' dir <"$__sbx_cdfile"
     __sbx_drop_cdfile
+    # "wait:MARKER": untrusted; `sbx allow` removes MARKER, and the next
+    # prompt that finds it gone enters.
+    if [[ $dir == wait:/* ]]; then
+      __sbx_wait=${dir#wait:}
+      \builtin return 0
+    fi
     if [[ -z $dir ]] || ! \builtin cd -- "$dir"; then
       \builtin return 0
     fi
     __sbx_pwd=$PWD
   done
   __sbx_suppressed=
+  __sbx_wait=''
 }
 
 # Removes the cd-file of the last call to sbx, also when Ctrl-C cut that

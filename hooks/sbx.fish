@@ -35,10 +35,15 @@ if status is-interactive
         set -g __sbx_dirty 1
     end
 
-    # Runs before every prompt; costs one test unless the directory changed.
+    # Runs before every prompt; costs one test unless the directory changed
+    # (two, plus a stat, while an untrusted project waits for `sbx allow`).
     function __sbx_on_prompt --on-event fish_prompt
         test -z "$__sbx_cdfile"; or __sbx_drop_cdfile
-        test "$__sbx_dirty" = 1; or return
+        if test "$__sbx_dirty" != 1
+            test -n "$__sbx_wait"; and not test -e "$__sbx_wait"; or return
+            # `sbx allow` removed the marker: enter now, at this prompt.
+            set -g __sbx_suppressed ''
+        end
         set -g __sbx_dirty 0
         if test -n "$SBX_MACHINE"
             __sbx_guest
@@ -65,8 +70,10 @@ if status is-interactive
     function __sbx_host
         while __sbx_find_root
             test "$__sbx_root" != "$__sbx_suppressed"; or return 0
-            if test "$SBX_AUTO_ENTER" = 0
-                printf "sbx: auto-entry is off (SBX_AUTO_ENTER=0): run 'sbx shell' to enter %s\n" $__sbx_root >&2
+            set -g __sbx_wait ''
+            if contains -- "$SBX_AUTO_ENTER" 0 no false off
+                # The same text as `sbx shell --auto` prints for auto_enter=no.
+                printf 'sbx: auto-entry is off; to enter %s run: sbx shell\n' $__sbx_root >&2
                 set -g __sbx_suppressed $__sbx_root
                 return 0
             end
@@ -80,11 +87,18 @@ if status is-interactive
             command $__sbx_bin shell --auto --cd-file $__sbx_cdfile
             set -l dir (string collect -N <$__sbx_cdfile)
             __sbx_drop_cdfile
+            # "wait:MARKER": untrusted; `sbx allow` removes MARKER, and the
+            # next prompt that finds it gone enters.
+            if string match -q -- 'wait:/*' $dir
+                set -g __sbx_wait (string sub -s 6 -- $dir | string collect)
+                return 0
+            end
             if test -z "$dir"; or not builtin cd $dir
                 return 0
             end
         end
         set -g __sbx_suppressed ''
+        set -g __sbx_wait ''
     end
 
     # Removes the cd-file of the last call to sbx, also when Ctrl-C cut that

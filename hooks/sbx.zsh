@@ -34,10 +34,15 @@ __sbx_chpwd() {
   __sbx_dirty=1
 }
 
-# Runs before every prompt; costs one test unless the directory changed.
+# Runs before every prompt; costs one test unless the directory changed
+# (two, plus a stat, while an untrusted project waits for `sbx allow`).
 __sbx_precmd() {
   [[ -z ${__sbx_cdfile-} ]] || __sbx_drop_cdfile
-  (( __sbx_dirty )) || \builtin return 0
+  if (( ! __sbx_dirty )); then
+    [[ -n ${__sbx_wait-} && ! -e $__sbx_wait ]] || \builtin return 0
+    # `sbx allow` removed the marker: enter now, at this prompt.
+    typeset -g __sbx_suppressed=''
+  fi
   \builtin emulate -L zsh
   __sbx_dirty=0
   if [[ -n ${SBX_MACHINE-} ]]; then
@@ -64,11 +69,15 @@ __sbx_host() {
   \builtin local dir
   while __sbx_find_root; do
     [[ $__sbx_root != "${__sbx_suppressed-}" ]] || \builtin return 0
-    if [[ ${SBX_AUTO_ENTER-} == 0 ]]; then
-      \builtin printf "sbx: auto-entry is off (SBX_AUTO_ENTER=0): run 'sbx shell' to enter %s\n" "$__sbx_root" >&2
-      typeset -g __sbx_suppressed=$__sbx_root
-      \builtin return 0
-    fi
+    typeset -g __sbx_wait=''
+    case ${SBX_AUTO_ENTER-} in
+      (0|no|false|off)
+        # The same text as `sbx shell --auto` prints for auto_enter=no.
+        \builtin printf 'sbx: auto-entry is off; to enter %s run: sbx shell\n' "$__sbx_root" >&2
+        typeset -g __sbx_suppressed=$__sbx_root
+        \builtin return 0
+        ;;
+    esac
     # Suppressed from now on: after an `exit` in the machine, after the
     # untrusted notice, and after Ctrl-C (then zsh abandons this function
     # and the next prompt removes the cd-file).
@@ -79,12 +88,18 @@ __sbx_host() {
     dir=''
     IFS= \builtin read -r -d '' dir <"$__sbx_cdfile"
     __sbx_drop_cdfile
+    # "wait:MARKER": untrusted; `sbx allow` removes MARKER, and the next
+    # prompt that finds it gone enters.
+    if [[ $dir == wait:/* ]]; then
+      __sbx_wait=${dir#wait:}
+      \builtin return 0
+    fi
     # -q: no chpwd hooks for this cd; the loop looks at the new place itself.
     if [[ -z $dir ]] || ! \builtin cd -q -- "$dir"; then
       \builtin return 0
     fi
   done
-  typeset -g __sbx_suppressed=''
+  typeset -g __sbx_suppressed='' __sbx_wait=''
 }
 
 # Removes the cd-file of the last call to sbx, also when Ctrl-C cut that

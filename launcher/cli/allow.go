@@ -83,7 +83,17 @@ func runAllow(c *Ctx, dir string) error {
 	}
 	fmt.Fprintln(out, ".")
 	summarize(out, f)
+	fmt.Fprintln(out, howToEnter(c, store, f))
 	return nil
+}
+
+// howToEnter is allow's last line: a shell hook waiting on this file
+// enters at the next prompt; otherwise it says what to run.
+func howToEnter(c *Ctx, store trust.Store, f *sandboxfile.File) string {
+	if clearPending(store, f.Path) && autoEnterEnabled(c.Env) {
+		return "Your shell enters the machine at its next prompt (the sbx hook is waiting)."
+	}
+	return "Enter it with: sbx shell (or, with the sbx hook, cd out of the project and back)."
 }
 
 // summarize says what the trusted file will make sbx do.

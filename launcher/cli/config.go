@@ -11,7 +11,8 @@ import (
 // SBX_AUTO_ENTER=0 in the environment, or auto_enter=no in
 // $XDG_CONFIG_HOME/sbx/config, turns it off.
 func autoEnterEnabled(env Env) bool {
-	if v, ok := env["SBX_AUTO_ENTER"]; ok {
+	// Empty counts as unset, as in the hook: the config file decides.
+	if v := env["SBX_AUTO_ENTER"]; v != "" {
 		return !isFalse(v)
 	}
 	v, _ := userSetting(env, "auto_enter")

@@ -118,10 +118,18 @@ func (c *Ctx) autoShell(cdFile string, root bool, env []string) error {
 			what = "changed since you allowed it"
 		}
 		fmt.Fprintf(c.IO.Err, "sbx: %s %s; review it, then run: sbx allow\n", p.File.Path, what)
+		if cdFile != "" {
+			// Without a marker the hook must not wait: it would call sbx
+			// again at every prompt.
+			if m, err := markPending(store, p.File.Path); err == nil {
+				return os.WriteFile(cdFile, []byte("wait:"+m), 0o600)
+			}
+		}
 		return nil
 	}
 	if !autoEnterEnabled(c.Env) {
-		fmt.Fprintf(c.IO.Err, "sbx: project machine %s: enter it with sbx shell (auto-entry is off)\n", p.Name)
+		// The same text as the hook prints for SBX_AUTO_ENTER=0.
+		fmt.Fprintf(c.IO.Err, "sbx: auto-entry is off; to enter %s run: sbx shell\n", p.File.Root)
 		return nil
 	}
 	return c.shell(cdFile, root, env)

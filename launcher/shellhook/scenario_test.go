@@ -74,6 +74,14 @@ func hostScenario() []step {
 					t.Errorf("second call ran in %q, want proj2/x", got)
 				}
 			}},
+		{name: "an untrusted project waits for its marker without calling",
+			before: waitOn,
+			lines:  []string{`cd -- "$PLAIN"`, `cd -- "$PROJ"`, "true", `cd -- "$SUB"`, "true"}, calls: 1},
+		{name: "the prompt after the marker goes (sbx allow) calls again, once",
+			lines: []string{`rm -f -- "$T/marker"`, "true", "true"}, calls: 1},
+		{name: "leaving the project drops the wait",
+			before: waitOn,
+			lines:  []string{`cd -- "$PLAIN"`, `cd -- "$PROJ"`, `cd -- "$PLAIN"`, `rm -f -- "$T/marker"`, "true"}, calls: 1},
 		{name: "$? survives a plain prompt", lines: []string{"false", `echo "st=$?"`}, check: outHas("st=1")},
 		{name: "$? survives a cd prompt", lines: []string{`cd -- "$PLAIN"; false`, `echo "st=$?"`}, check: outHas("st=1")},
 		{name: "$? survives a call", lines: []string{`cd -- "$PROJ"; false`, `echo "st=$?"`}, calls: 1, check: outHas("st=1")},
@@ -100,6 +108,13 @@ func hostScenario() []step {
 		lines: []string{`cd -- "$PLAIN"`, "export SBX_AUTO_ENTER=0", `cd -- "$H0"`, `cd -- "$PLAIN"`, `cd -- "$H4"`, "unset SBX_AUTO_ENTER"},
 		check: outHas("auto-entry is off")})
 	return steps
+}
+
+// waitOn makes the stub answer like sbx does for an untrusted project:
+// wait for a marker file that sbx allow removes.
+func waitOn(sb *sandbox) {
+	sb.write("marker", "")
+	sb.write("stub/next-cd", "wait:"+sb.path("marker"))
 }
 
 func repeat(s string, n int) []string {
