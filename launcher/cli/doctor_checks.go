@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/user"
@@ -35,10 +36,10 @@ type doctor struct {
 }
 
 func (d *doctor) run(ctx context.Context) []checkResult {
-	out := []checkResult{d.systemd(), d.dbus(), d.machined(ctx), d.polkitRule()}
+	auth := d.polkit(ctx)
+	out := []checkResult{d.systemd(), d.dbus(), d.machined(ctx), d.polkitRule(auth.Verdict == pass)}
 	out = append(out, d.group()...)
-	out = append(out, d.polkit(ctx), d.bootstrap(), d.keyrings(), d.disk(), d.cgroups(), d.installed())
-	return out
+	return append(out, auth, d.bootstrap(), d.keyrings(), d.disk(), d.cgroups(), d.installed())
 }
 
 func (d *doctor) systemd() checkResult {
@@ -79,13 +80,29 @@ func (d *doctor) machined(ctx context.Context) checkResult {
 	return r
 }
 
-func (d *doctor) polkitRule() checkResult {
+// polkitRule looks for the rule file. /etc/polkit-1/rules.d is readable
+// only by root on Debian; then whether polkit authorizes this user (see
+// polkit) tells whether the rule is in effect.
+func (d *doctor) polkitRule(authorized bool) checkResult {
+	const name = "polkit rule for group sbx"
+	hidden := false
 	for _, p := range polkitRules {
-		if _, err := os.Stat(p); err == nil {
-			return checkResult{Name: "polkit rule for group sbx", Detail: p}
+		_, err := os.Stat(p)
+		switch {
+		case err == nil:
+			return checkResult{Name: name, Detail: p}
+		case errors.Is(err, fs.ErrPermission):
+			hidden = true
 		}
 	}
-	return checkResult{Verdict: fail, Name: "polkit rule for group sbx", Detail: "missing (" + polkitRules[0] + ")", Fix: installFix}
+	switch {
+	case hidden && authorized:
+		return checkResult{Name: name, Detail: "in effect (its directory is readable only by root)"}
+	case hidden:
+		return checkResult{Verdict: fail, Name: name, Detail: "cannot look as a user, and polkit does not authorize you",
+			Fix: "join group sbx and log in again (see below); if you are in it: " + installFix}
+	}
+	return checkResult{Verdict: fail, Name: name, Detail: "missing (" + polkitRules[0] + ")", Fix: installFix}
 }
 
 // group checks membership of sbx in the user database and in this

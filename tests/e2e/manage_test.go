@@ -219,6 +219,10 @@ func TestDoctor(t *testing.T) {
 			t.Errorf("sbx doctor as alice lacks %q:\n%s", want, out)
 		}
 	}
+	// Root can read the rule file itself.
+	if out := must(t, "root", "sbx doctor"); !strings.Contains(out, "✓ polkit rule for group sbx: /etc/polkit-1/rules.d/50-sbx.rules") {
+		t.Errorf("sbx doctor as root:\n%s", out)
+	}
 	out, errOut, code = as(t, bob, "sbx doctor")
 	if code != 1 || !strings.Contains(out, "✗ member of group sbx: bob is not in group sbx") ||
 		!strings.Contains(out, "usermod -aG sbx bob") || !strings.Contains(out, "✗ polkit lets you manage machines") {
