@@ -37,14 +37,7 @@ On a terminal it asks first; elsewhere --force is required.`,
 				return err
 			}
 			defer bus.Close()
-			if err := c.stop(ctx, bus, t.Name); err != nil {
-				return err
-			}
-			prog := c.newProgress()
-			if err := c.runRoot(ctx, bus, "sbx-rm-"+t.Name+".service", "rm", t.Name, prog.event); err != nil {
-				if errors.Is(err, errBusy) {
-					return WithHint(fmt.Errorf("another sbx operation on %s is running", t.Name), "wait for it to finish and try again")
-				}
+			if err := c.removeMachine(ctx, bus, t.Name); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.IO.Err, "sbx: removed machine %s\n", t.Name)
