@@ -17,7 +17,7 @@ export DEBIAN_FRONTEND=noninteractive
 # boot the test host; the shells and tmux are for the hook and terminal tests.
 packages=(systemd-container debootstrap mmdebstrap debian-archive-keyring
 	ca-certificates util-linux coreutils procps git tmux bash zsh fish
-	shellcheck direnv)
+	shellcheck direnv btrfs-progs zstd)
 
 failed=()
 summary=()

@@ -23,7 +23,7 @@ func RootMain(args []string, out io.Writer) int {
 		return 125
 	}
 	if len(args) != 2 {
-		r.Send(Event{Error: "usage: sbx __root create SPEC | rm NAME | du NAME", Code: 2})
+		r.Send(Event{Error: "usage: sbx __root create|rm|du|snapshot|restore|snapshot-rm|export|import ARG", Code: 2})
 		return 2
 	}
 	signal.Ignore(syscall.SIGPIPE) // the CLI may go away; finish the work anyway
