@@ -12,7 +12,7 @@
 #
 # Inside a machine (SBX_MACHINE set): leaving the project ($SBX_PROJECT) in
 # the shell that `sbx shell` started for this hook hands the new directory
-# back and ends that shell. Nothing here ever enters a machine from inside
+# back and ends that shell; an `exit` hands back the directory it was in. Nothing here ever enters a machine from inside
 # one. Non-interactive shells get nothing.
 
 if [[ $- == *i* ]]; then
@@ -104,14 +104,15 @@ __sbx_drop_cdfile() {
   __sbx_cdfile=''
 }
 
-# Guest side: hand $PWD back and end this shell once it is outside the
-# project, if this is the shell `sbx shell` started for the hook.
+# Guest side, in the shell `sbx shell` started for the hook: keep $PWD in
+# the return file (an `exit` then lands the host shell there), and end
+# this shell once $PWD is outside the project.
 __sbx_guest() {
   [[ -n ${__sbx_return_file-} && -n ${SBX_PROJECT-} ]] || \builtin return 0
+  \builtin printf '%s' "$PWD" >"$__sbx_return_file" || \builtin return 0
   case $PWD/ in
     "${SBX_PROJECT%/}"/*) \builtin return 0 ;;
   esac
-  \builtin printf '%s' "$PWD" >"$__sbx_return_file" || \builtin return 0
   \builtin exit 0
 }
 

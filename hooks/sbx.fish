@@ -11,7 +11,7 @@
 #
 # Inside a machine (SBX_MACHINE set): leaving the project ($SBX_PROJECT) in
 # the shell that `sbx shell` started for this hook hands the new directory
-# back and ends that shell. Nothing here ever enters a machine from inside
+# back and ends that shell; an `exit` hands back the directory it was in. Nothing here ever enters a machine from inside
 # one. Non-interactive shells get nothing.
 
 if status is-interactive
@@ -108,14 +108,15 @@ if status is-interactive
         set -g __sbx_cdfile ''
     end
 
-    # Guest side: hand $PWD back and end this shell once it is outside the
-    # project, if this is the shell `sbx shell` started for the hook.
+    # Guest side, in the shell `sbx shell` started for the hook: keep $PWD
+    # in the return file (an `exit` then lands the host shell there), and
+    # end this shell once $PWD is outside the project.
     function __sbx_guest
         test -n "$__sbx_return_file"; and test -n "$SBX_PROJECT"; or return 0
+        printf '%s' $PWD >$__sbx_return_file; or return 0
         set -l prefix (string trim -r -c / -- $SBX_PROJECT | string collect)/
         set -l head (string sub -l (string length -- $prefix) -- $PWD/ | string collect)
         test "$head" = "$prefix"; and return 0
-        printf '%s' $PWD >$__sbx_return_file; or return 0
         exit 0
     end
 

@@ -65,6 +65,9 @@ func hostScenario() []step {
 		{name: "a directory handed back moves the shell there",
 			before: func(sb *sandbox) { sb.write("stub/next-cd", sb.path("other")) },
 			lines:  []string{`cd -- "$PLAIN"`, `cd -- "$PROJ"`, savePWD, "true"}, calls: 1, check: pwdIs("other")},
+		{name: "a directory inside the project handed back (an exit there) moves the shell there, no re-entry",
+			before: func(sb *sandbox) { sb.write("stub/next-cd", sb.path("proj/sub/deeper")) },
+			lines:  []string{`cd -- "$PLAIN"`, `cd -- "$PROJ"`, savePWD, "true", `cd -- "$PLAIN"`}, calls: 1, check: pwdIs("proj/sub/deeper")},
 		{name: "a directory handed back in another project enters that one at once",
 			before: func(sb *sandbox) { sb.write("stub/next-cd", sb.path("proj2/x")) },
 			lines:  []string{`cd -- "$PROJ"`, savePWD, "true"}, calls: 2,
@@ -200,6 +203,12 @@ func TestHookGuestScenario(t *testing.T) {
 			tm.Run(`source "$HOOK"`)
 			tm.Run(`cd -- "$PROJ"`)
 			tm.Run(`cd -- "$NEST"`)
+			// Inside the project the return file follows the shell, so an
+			// exit lands the host shell where this one was.
+			nest := sb.path("proj/nested-plain")
+			if got := sb.read("ret"); got != nest {
+				t.Errorf("return file has %q inside the project, want %q", got, nest)
+			}
 			out := tm.Run(`env | grep -q SBX_RETURN_FILE || echo "no-return""-file"`)
 			if !strings.Contains(out, "no-return-file") {
 				t.Errorf("SBX_RETURN_FILE is still exported to commands:\n%s", out)
@@ -210,7 +219,7 @@ func TestHookGuestScenario(t *testing.T) {
 			tm.Run(`cd -- "$PLAIN"`)
 			tm.Run(`cd -- "$PROJ2"`)
 			tm.Run(`cd -- "$H0"`)
-			if !tm.Alive() || sb.read("ret") != "" {
+			if !tm.Alive() || sb.read("ret") != nest {
 				t.Fatalf("nested shell handed back %q (alive: %v)", sb.read("ret"), tm.Alive())
 			}
 			tm.Run("exit")
