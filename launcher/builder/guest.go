@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -180,6 +181,11 @@ func addUser(ctx context.Context, s *Spec, root string, r *Reporter) error {
 		if err := chroot(ctx, root, r, append(args, u.Name)...); err != nil {
 			return err
 		}
+		if filepath.Base(shell) == "zsh" {
+			if err := quietZsh(root, u); err != nil {
+				return err
+			}
+		}
 	}
 	if _, err := os.Stat(filepath.Join(root, "etc/sudoers.d")); err == nil {
 		// Members of group sbx are root on the host already; sudo inside the
@@ -226,6 +232,31 @@ func chroot(ctx context.Context, root string, r *Reporter, argv ...string) error
 	err := run(ctx, baseEnv(), func(l string) { r.Log(l); out = append(out, l) }, append([]string{"chroot", root}, argv...)...)
 	if err != nil && ctx.Err() == nil {
 		return failf(125, "", "%s inside the new machine failed (%v): %s", argv[0], err, strings.Join(out, " | "))
+	}
+	return err
+}
+
+// quietZsh gives a zsh user a ~/.zshrc in the new machine's home (which is
+// not the host's): without any startup file zsh greets every first login
+// with its interactive newuser menu, which eats what is typed and stalls
+// the shell the hook opens on cd.
+func quietZsh(root string, u User) error {
+	home := filepath.Join(root, u.Home)
+	for _, name := range []string{".zshenv", ".zprofile", ".zshrc", ".zlogin"} {
+		if _, err := os.Lstat(filepath.Join(home, name)); err == nil {
+			return nil
+		}
+	}
+	f, err := os.OpenFile(filepath.Join(home, ".zshrc"), os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return fmt.Errorf("creating ~/.zshrc for %s: %w", u.Name, err)
+	}
+	_, err = f.WriteString("# Created by sbx so zsh does not run zsh-newuser-install; add your settings here.\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chown(f.Name(), u.UID, u.GID)
 	}
 	return err
 }

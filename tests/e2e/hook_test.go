@@ -143,7 +143,7 @@ mkdir -p %[2]s/sub %[2]s/%[3]s %[1]s/%[3]s/proj
 printf '%%s' %[4]s > %[2]s/.sandbox
 printf '%%s' %[5]s > %[1]s/%[3]s/proj/.sandbox`,
 		sh(base), sh(proj), sh(hostile), sh(hookSandbox(name, "zsh fish")), sh(hookSandbox(name+"-x", "zsh fish"))))
-	must(t, "root", "rm -f /tmp/pwned")
+	must(t, "root", "rm -rf /tmp/pwned "+sh("/tmp/"+hostile))
 	t.Cleanup(func() { asAlice(t, "rm -f ~/.config/sbx/config") })
 	listBefore := must(t, alice, "sbx list")
 
@@ -226,8 +226,12 @@ printf '%%s' %[5]s > %[1]s/%[3]s/proj/.sandbox`,
 	h.mustBe("hostile untrusted project", onHost(base+"/"+hostile+"/proj"))
 	h.line("cd " + sh(proj+"/"+hostile))
 	h.mustBe("hostile directory inside the project", inMachine(proj+"/"+hostile))
-	h.line("cd " + sh(base+"/"+hostile))
-	h.mustBe("handed back to a hostile directory", onHost(base+"/"+hostile))
+	// Outside the project only the host's directories and the machine's
+	// own exist: one by that name in both /tmp.
+	outside := "/tmp/" + hostile
+	must(t, alice, fmt.Sprintf("mkdir -p %s && cd %s && sbx run mkdir -p %s", sh(outside), sh(proj), sh(outside)))
+	h.line("cd " + sh(outside))
+	h.mustBe("handed back to a hostile directory", onHost(outside))
 	h.line("cd " + sh(proj+"/"+hostile))
 	h.mustBe("entered at a hostile directory again", inMachine(proj+"/"+hostile))
 	h.line("exit")
