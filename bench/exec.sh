@@ -151,7 +151,7 @@ echo
 echo "| what | command | runs | median | best run |"
 echo "|---|---|---|---|---|"
 # shellcheck disable=SC2016 # the backquotes are Markdown
-row() { printf '| %s | `%s` | %s | %s | %s |\n' "$@"; }
+row() { printf '| %s | `%s` | %s | %s | %s |\n' "$1" "${2//|/\\|}" "$3" "$4" "$5"; } # \| : a pipe inside a table cell
 lat() { row latency "$2" "$(field "$1" runs)" "$(ms "$1" median)" "$(ms "$1" min)"; }
 thr() { row "$1" "$3" "$(field "$2" runs)" "$(mbs "$2" "$4" median)" "$(mbs "$2" "$4" min)"; }
 gb=1073741824 pty=209715200
