@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/nspawn"
@@ -35,7 +34,7 @@ type ImportArg struct {
 
 // Validate re-checks the argument on the root side.
 func (a *ExportArg) Validate() error {
-	if !nameRE.MatchString(a.Name) {
+	if !nameRE().MatchString(a.Name) {
 		return fmt.Errorf("invalid machine name %q", a.Name)
 	}
 	if _, ok := compressorNamed(a.Compress); !ok && a.Compress != "" {
@@ -48,11 +47,11 @@ func (a *ExportArg) Validate() error {
 func (a *ImportArg) Validate() error {
 	u := a.User
 	switch {
-	case a.Name != "" && !nameRE.MatchString(a.Name):
+	case a.Name != "" && !nameRE().MatchString(a.Name):
 		return fmt.Errorf("invalid machine name %q", a.Name)
 	case a.Project != "" && !cleanAbs(a.Project):
 		return fmt.Errorf("invalid project path %q", a.Project)
-	case !userRE.MatchString(u.Name) || !userRE.MatchString(u.Group):
+	case !userRE().MatchString(u.Name) || !userRE().MatchString(u.Group):
 		return fmt.Errorf("invalid user or group name %q/%q", u.Name, u.Group)
 	case u.UID <= 0 || u.GID < 0:
 		return fmt.Errorf("machines are made for a non-root user; got uid %d", u.UID)
@@ -226,7 +225,7 @@ type exported struct {
 	ExtraBinds int // Bind= lines besides the project, the binary and /run/sbx
 }
 
-var hostnameRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$`)
+var hostnameRE = lazyRegexp(`^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$`)
 
 // parseExported reads and checks an archived settings file. Only the
 // values sbx itself writes are taken over; the file is written anew, so
@@ -250,11 +249,11 @@ func parseExported(settings []byte) (*exported, error) {
 	switch {
 	case meta.Distribution != "debian" && meta.Distribution != "ubuntu":
 		return nil, archiveErrorf("unknown distribution %q in the archive", meta.Distribution)
-	case !releaseRE.MatchString(meta.Release):
+	case !releaseRE().MatchString(meta.Release):
 		return nil, archiveErrorf("invalid release %q in the archive", meta.Release)
 	case !cleanAbs(meta.Project):
 		return nil, archiveErrorf("invalid project path %q in the archive", meta.Project)
-	case e.Hostname != "" && !hostnameRE.MatchString(e.Hostname):
+	case e.Hostname != "" && !hostnameRE().MatchString(e.Hostname):
 		return nil, archiveErrorf("invalid hostname %q in the archive", e.Hostname)
 	}
 	return e, nil

@@ -78,7 +78,7 @@ func readSettingsEntry(tr *tar.Reader) (name string, settings []byte, err error)
 		return "", nil, archiveErrorf("not an sbx export (no first entry): %v", err)
 	}
 	name, ok := strings.CutSuffix(h.Name, ".nspawn")
-	if !ok || h.Typeflag != tar.TypeReg || !nameRE.MatchString(name) {
+	if !ok || h.Typeflag != tar.TypeReg || !nameRE().MatchString(name) {
 		return "", nil, archiveErrorf("not an sbx export: its first entry is %q, not NAME.nspawn", h.Name)
 	}
 	if h.Size > maxSettingsSize {

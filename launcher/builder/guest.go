@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -126,12 +125,12 @@ func appendOnce(path, block string) error {
 	return err
 }
 
-var localeRE = regexp.MustCompile(`^([a-zA-Z_]+)\.(UTF-8|utf8)(@[a-z]+)?$`)
+var localeRE = lazyRegexp(`^([a-zA-Z_]+)\.(UTF-8|utf8)(@[a-z]+)?$`)
 
 // locales generates the host user's UTF-8 locale inside (C.UTF-8 needs none).
 func locales(ctx context.Context, s *Spec, root string, r *Reporter) error {
 	lang := "C.UTF-8"
-	if m := localeRE.FindStringSubmatch(s.Lang); m != nil && m[1] != "C" {
+	if m := localeRE().FindStringSubmatch(s.Lang); m != nil && m[1] != "C" {
 		lang = m[1] + ".UTF-8" + m[3]
 		if err := writeFile(root, "etc/locale.gen", lang+" UTF-8\n", 0o644); err != nil {
 			return err

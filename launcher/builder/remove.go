@@ -14,7 +14,7 @@ import (
 // The CLI stops the machine first; a tree with mounts left in it (still
 // running) is refused rather than deleted under a live machine.
 func Remove(ctx context.Context, name string, r *Reporter) error {
-	if !nameRE.MatchString(name) {
+	if !nameRE().MatchString(name) {
 		return fmt.Errorf("invalid machine name %q", name)
 	}
 	release, err := lock(name, func() { r.Phase("Waiting for a create of " + name + " to finish") })
@@ -46,7 +46,7 @@ func Remove(ctx context.Context, name string, r *Reporter) error {
 
 // DiskUsage reports the size of the machine's tree in bytes.
 func DiskUsage(ctx context.Context, name string, r *Reporter) error {
-	if !nameRE.MatchString(name) {
+	if !nameRE().MatchString(name) {
 		return fmt.Errorf("invalid machine name %q", name)
 	}
 	out, err := exec.CommandContext(ctx, "du", "-sxb", ImageDir(name)).Output()

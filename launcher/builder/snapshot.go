@@ -80,7 +80,7 @@ func ListSnapshots(machine string) ([]SnapshotInfo, error) {
 // splitSnapshotFile parses a store entry name "SNAP.KIND".
 func splitSnapshotFile(file string) (name, kind string, ok bool) {
 	for _, k := range snapshotKinds {
-		if n, found := strings.CutSuffix(file, k); found && nameRE.MatchString(n) {
+		if n, found := strings.CutSuffix(file, k); found && nameRE().MatchString(n) {
 			return n, k, true
 		}
 	}
@@ -114,7 +114,7 @@ func ParseSnapRef(arg string) (SnapRef, error) {
 	switch {
 	case !ok:
 		return SnapRef{}, fmt.Errorf("want MACHINE:SNAPSHOT, got %q", arg)
-	case !nameRE.MatchString(m):
+	case !nameRE().MatchString(m):
 		return SnapRef{}, fmt.Errorf("invalid machine name %q", m)
 	case !ValidSnapshotName(s):
 		return SnapRef{}, fmt.Errorf("invalid snapshot name %q: use a-z, 0-9 and '-'", s)
@@ -124,7 +124,7 @@ func ParseSnapRef(arg string) (SnapRef, error) {
 
 // ValidSnapshotName tells whether s can name a snapshot: the rules of
 // machine names, so it is safe in file names and never hidden.
-func ValidSnapshotName(s string) bool { return nameRE.MatchString(s) }
+func ValidSnapshotName(s string) bool { return nameRE().MatchString(s) }
 
 // stoppedSbxMachine checks that name is an sbx machine that is not running:
 // a tree copied or replaced under a running machine would be inconsistent.

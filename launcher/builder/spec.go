@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -59,39 +60,39 @@ type Spec struct {
 }
 
 var (
-	nameRE    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
-	releaseRE = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
-	pkgRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
-	userRE    = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_.-]*\$?$`)
+	nameRE    = lazyRegexp(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
+	releaseRE = lazyRegexp(`^[a-z][a-z0-9-]*$`)
+	pkgRE     = lazyRegexp(`^[a-z0-9][a-z0-9+.-]+$`)
+	userRE    = lazyRegexp(`^[a-zA-Z_][a-zA-Z0-9_.-]*\$?$`)
 )
 
 // Validate re-checks the spec on the root side: the CLI may be any program
 // run by a member of group sbx.
 func (s *Spec) Validate() error {
 	switch {
-	case !nameRE.MatchString(s.Name):
+	case !nameRE().MatchString(s.Name):
 		return fmt.Errorf("invalid machine name %q", s.Name)
 	case !filepath.IsAbs(s.Project) || filepath.Clean(s.Project) != s.Project || s.Project == "/":
 		return fmt.Errorf("invalid project path %q", s.Project)
 	case s.Distribution != "debian" && s.Distribution != "ubuntu":
 		return fmt.Errorf("unknown distribution %q", s.Distribution)
-	case !releaseRE.MatchString(s.Release):
+	case !releaseRE().MatchString(s.Release):
 		return fmt.Errorf("invalid release %q", s.Release)
 	case !strings.HasPrefix(s.Mirror, "http://") && !strings.HasPrefix(s.Mirror, "https://") && !strings.HasPrefix(s.Mirror, "file:/"):
 		return fmt.Errorf("invalid mirror %q", s.Mirror)
-	case !userRE.MatchString(s.User.Name) || !userRE.MatchString(s.User.Group):
+	case !userRE().MatchString(s.User.Name) || !userRE().MatchString(s.User.Group):
 		return fmt.Errorf("invalid user or group name %q/%q", s.User.Name, s.User.Group)
 	case s.User.UID <= 0 || s.User.GID < 0:
 		return fmt.Errorf("machines are made for a non-root user; got uid %d", s.User.UID)
 	case !filepath.IsAbs(s.User.Home) || !filepath.IsAbs(s.User.Shell):
 		return fmt.Errorf("home %q and shell %q must be absolute", s.User.Home, s.User.Shell)
-	case !nameRE.MatchString(s.Hostname):
+	case !nameRE().MatchString(s.Hostname):
 		return fmt.Errorf("invalid hostname %q", s.Hostname)
 	case s.StopWhenIdle < 0:
 		return fmt.Errorf("invalid StopWhenIdle %s", s.StopWhenIdle)
 	}
 	for _, p := range s.Packages {
-		if !pkgRE.MatchString(p) {
+		if !pkgRE().MatchString(p) {
 			return fmt.Errorf("invalid package name %q", p)
 		}
 	}
@@ -130,3 +131,9 @@ func buildDir(name string) string { return filepath.Join(MachinesDir, ".sbx-buil
 
 // HostRuntimeDir is the host side of the guest's /run/sbx.
 func HostRuntimeDir(name string) string { return filepath.Join(RuntimeDir, name) }
+
+// lazyRegexp compiles expr on first use: compiling at package init costs
+// every sbx invocation (sbx run among them) milliseconds it never needs.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"regexp"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -20,7 +19,7 @@ import (
 // The socket is abstract (no file to race on) with an unguessable name,
 // and the CLI hands the descriptor to a root peer only.
 
-var xferRE = regexp.MustCompile(`^sbx-xfer-[0-9a-f]{32}$`)
+var xferRE = lazyRegexp(`^sbx-xfer-[0-9a-f]{32}$`)
 
 // Offer is a file waiting to be picked up by the privileged helper.
 type Offer struct {
@@ -68,7 +67,7 @@ func (o *Offer) Close() error { return o.l.Close() }
 // receiveFile connects to the CLI's socket and takes the descriptor it
 // offers, with the credentials of the process that offered it.
 func receiveFile(socket string) (*os.File, *unix.Ucred, error) {
-	if !xferRE.MatchString(socket) {
+	if !xferRE().MatchString(socket) {
 		return nil, nil, fmt.Errorf("invalid transfer socket name %q", socket)
 	}
 	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: "@" + socket, Net: "unix"})

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/sbxdev/sbx/launcher/nspawn"
 	"github.com/sbxdev/sbx/launcher/shellhook"
@@ -162,11 +163,11 @@ func writeArgCompletions(w io.Writer, name string, typed []string) error {
 
 // flagGroup matches the flag parts of a synopsis: "[-C DIR]", "[--root]",
 // "[-e KEY=VAL]...", "[--]".
-var flagGroup = regexp.MustCompile(`\[--?[^\[\]]*\](\.\.\.)?`)
+var flagGroup = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\[--?[^\[\]]*\](\.\.\.)?`) })
 
 // positionalSynopsis is a command's synopsis without its flags.
 func positionalSynopsis(args string) string {
-	return flagGroup.ReplaceAllString(args, "")
+	return flagGroup().ReplaceAllString(args, "")
 }
 
 // writeMachines lists the machines from their settings files, not over
