@@ -20,6 +20,7 @@ PKLA=/etc/polkit-1/localauthority/50-local.d/50-sbx.pkla
 BASH_COMPLETION=/usr/local/share/bash-completion/completions/sbx
 ZSH_COMPLETION=/usr/local/share/zsh/site-functions/_sbx
 FISH_COMPLETION=/usr/local/share/fish/vendor_completions.d/sbx.fish
+MANPAGE=/usr/local/share/man/man1/sbx.1
 GROUP=sbx
 
 say() { printf '%s\n' "$*"; }
@@ -89,7 +90,7 @@ remove() {
 }
 
 if [ "$uninstall" = yes ]; then
-	remove "$LINK" "$LIBDIR" "$RULE" "$PKLA" "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION"
+	remove "$LINK" "$LIBDIR" "$RULE" "$PKLA" "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION" "$MANPAGE"
 	# Runtime directories of existing machines stay while there are any.
 	if [ -d "$STATEDIR/machines" ]; then
 		if rmdir "$STATEDIR/machines" 2>/dev/null; then
@@ -307,6 +308,14 @@ for shell in bash zsh fish; do
 	fi
 done
 
+# ---- manual page -------------------------------------------------------------
+
+if "$BIN" __man >"$tmpdir/sbx.1" 2>/dev/null && [ -s "$tmpdir/sbx.1" ]; then
+	write_if_changed "$MANPAGE" 0644 <"$tmpdir/sbx.1"
+else
+	warn "no manual page: sbx __man failed"
+fi
+
 # ---- next steps -------------------------------------------------------------
 
 say ""
@@ -314,7 +323,7 @@ say "sbx is installed. Next:"
 if [ -n "$added" ]; then
 	say "  - log out and back in (or run: newgrp $GROUP) to use the new group membership of:$added"
 fi
-say "  - in a project: sbx init, then sbx create (or just cd into it with the hook)"
+say "  - in a project: sbx init, then sbx run make (or just cd into it with the hook)"
 say "  - hook your shell:  bash: echo 'eval \"\$(sbx hook bash)\"' >> ~/.bashrc"
 say "                      zsh:  echo 'eval \"\$(sbx hook zsh)\"' >> ~/.zshrc"
 say "                      fish: echo 'sbx hook fish | source' >> ~/.config/fish/config.fish"
