@@ -49,7 +49,12 @@ func (p *progress) event(e builder.Event) {
 		p.println(e.Out)
 	case e.Info != "":
 		p.println("sbx: " + e.Info)
-	case e.Error != "", e.Done:
+	case e.Error != "":
+		// The phase did not finish: no tick for it (an interrupt too).
+		p.failPhase()
+		p.phase = ""
+		return
+	case e.Done:
 		p.endPhase()
 		p.phase = ""
 		return
@@ -67,6 +72,13 @@ func (p *progress) println(s string) {
 func (p *progress) endPhase() {
 	if p.phase != "" && p.tty {
 		fmt.Fprintf(p.w, "\r\x1b[K✓ %s (%s)\n", p.phase, round(time.Since(p.since)))
+	}
+}
+
+// failPhase ends the current phase's line without claiming it finished.
+func (p *progress) failPhase() {
+	if p.phase != "" && p.tty {
+		fmt.Fprintf(p.w, "\r\x1b[K✗ %s (stopped after %s)\n", p.phase, round(time.Since(p.since)))
 	}
 }
 
