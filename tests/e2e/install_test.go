@@ -79,9 +79,11 @@ func startUnitScript(unit string) string {
   3 Type s oneshot RemainAfterExit b true ExecStart 'a(sasb)' 1 /bin/true 1 /bin/true false 0`, unit)
 }
 
+// stopUnitScript stops it; "replace" because the oneshot's start job may
+// still be queued right after StartTransientUnit returns.
 func stopUnitScript(unit string) string {
 	return fmt.Sprintf(`busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
-  org.freedesktop.systemd1.Manager StopUnit ss %s fail`, unit)
+  org.freedesktop.systemd1.Manager StopUnit ss %s replace`, unit)
 }
 
 var deniedRe = regexp.MustCompile(`(?i)access denied|interactive authentication required|not authorized|permission denied`)
