@@ -90,13 +90,29 @@ type place struct{ host, dir, machine string }
 // where asks the shell at the prompt where it is: hostname, working
 // directory and SBX_MACHINE, printed by sh so all three shells say it
 // the same way.
+//
+// Keys typed while the terminal passes from the machine's shell back to
+// the host's can be lost (fish drops such typeahead), so an unanswered
+// probe is typed again, less and less often. The shell answers where it
+// is when it reads the line, so a repeated probe gives the same answer.
 func (h *hookTerm) where(timeout time.Duration) place {
 	h.t.Helper()
 	h.n++
-	h.line(fmt.Sprintf(`sh -c 'echo "W$0=$(hostname)|$(pwd)|${SBX_MACHINE:-none}|"' %d`, h.n))
+	probe := fmt.Sprintf(`sh -c 'echo "W$0=$(hostname)|$(pwd)|${SBX_MACHINE:-none}|"' %d`, h.n)
 	re := regexp.MustCompile(fmt.Sprintf(`W%d=([^|\n]*)\|([^|\n]*)\|([^|\n]*)\|`, h.n))
-	m := re.FindStringSubmatch(h.expect(re.String(), timeout))
-	return place{m[1], m[2], m[3]}
+	deadline := time.Now().Add(timeout)
+	for wait := 10 * time.Second; ; wait = min(2*wait, time.Minute) {
+		h.line(probe)
+		screen, err := h.tm.WaitFor(re.String(), min(wait, time.Until(deadline)))
+		if err == nil {
+			m := re.FindStringSubmatch(screen)
+			return place{m[1], m[2], m[3]}
+		}
+		if time.Now().After(deadline) {
+			hist, _ := h.tm.CaptureHistory()
+			h.t.Fatalf("%s: no answer to probe %d within %s: %v\nhistory:\n%s", h.sh.name, h.n, timeout, err, lastLines(hist, 60))
+		}
+	}
 }
 
 // mustBe fails unless the shell is at want.
