@@ -64,7 +64,7 @@ func Start(o Options) (*Bridge, error) {
 	}
 	b := &Bridge{o: o, inFd: -1, quit: make(chan struct{}), inDone: make(chan struct{}), outDone: make(chan struct{})}
 	if o.Input != nil {
-		fd, err := rawFd(o.Input)
+		fd, err := RawFd(o.Input)
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +94,7 @@ func Start(o Options) (*Bridge, error) {
 // Resize copies the host terminal's size to the PTY (the guest's
 // foreground program then gets SIGWINCH from the kernel).
 func (b *Bridge) Resize() {
-	sfd, err := rawFd(b.o.Size)
+	sfd, err := RawFd(b.o.Size)
 	if err != nil {
 		return
 	}
@@ -199,7 +199,7 @@ func (b *Bridge) copyOut() {
 func (b *Bridge) copyIn() {
 	defer close(b.inDone)
 	defer b.RestoreOnPanic()
-	stop, err := rawFd(b.stopR)
+	stop, err := RawFd(b.stopR)
 	if err != nil {
 		return
 	}
@@ -244,9 +244,9 @@ func (b *Bridge) followSize() {
 	}
 }
 
-// rawFd returns f's descriptor without switching it to blocking mode (as
+// RawFd returns f's descriptor without switching it to blocking mode (as
 // f.Fd() would, which would change the user's terminal for everyone).
-func rawFd(f *os.File) (int, error) {
+func RawFd(f *os.File) (int, error) {
 	sc, err := f.SyscallConn()
 	if err != nil {
 		return -1, err
@@ -261,7 +261,7 @@ func rawFd(f *os.File) (int, error) {
 // checkNonblocking makes sure reads of f can time out: its descriptor is
 // non-blocking and the runtime poller manages it.
 func checkNonblocking(f *os.File) error {
-	fd, err := rawFd(f)
+	fd, err := RawFd(f)
 	if err != nil {
 		return err
 	}

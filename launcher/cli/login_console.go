@@ -88,7 +88,7 @@ func runConsole(o consoleOptions) (consoleEnd, error) {
 	if err := o.Master.SetReadDeadline(time.Time{}); err != nil {
 		return 0, fmt.Errorf("the console PTY must be non-blocking: %w", err)
 	}
-	inFd, err := fdOf(o.In)
+	inFd, err := bridge.RawFd(o.In)
 	if err != nil {
 		return 0, err
 	}
@@ -205,7 +205,7 @@ func relayOut(master *os.File, out io.Writer, quit <-chan struct{}) {
 // relayIn copies keys to the machine until the escape sequence, the end of
 // the host terminal, or a byte on stop.
 func relayIn(inFd int, stop *os.File, master *os.File) consoleEnd {
-	stopFd, err := fdOf(stop)
+	stopFd, err := bridge.RawFd(stop)
 	if err != nil {
 		return endInputEOF
 	}
@@ -240,18 +240,4 @@ func relayIn(inFd int, stop *os.File, master *os.File) consoleEnd {
 			return endInputEOF
 		}
 	}
-}
-
-// fdOf returns f's descriptor without changing its blocking mode (f.Fd()
-// would make the user's terminal blocking for everyone sharing it).
-func fdOf(f *os.File) (int, error) {
-	sc, err := f.SyscallConn()
-	if err != nil {
-		return -1, err
-	}
-	fd := -1
-	if err := sc.Control(func(u uintptr) { fd = int(u) }); err != nil {
-		return -1, err
-	}
-	return fd, nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"github.com/sbxdev/sbx/launcher/bridge"
 	"os"
 	"strings"
 	"testing"
@@ -102,7 +103,7 @@ func pollable(t *testing.T, f *os.File) *os.File {
 // typed before would still be cooked).
 func waitRaw(t *testing.T, f *os.File) {
 	t.Helper()
-	fd, err := fdOf(f)
+	fd, err := bridge.RawFd(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func waitRaw(t *testing.T, f *os.File) {
 // raw turns off echo and line editing so bytes arrive as written.
 func raw(t *testing.T, f *os.File) {
 	t.Helper()
-	fd, err := fdOf(f)
+	fd, err := bridge.RawFd(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +160,7 @@ func expectOn(t *testing.T, f *os.File, want string) {
 
 func TestConsoleRelaysAndEscapes(t *testing.T) {
 	r := newConsoleRig(t)
-	ttyFd, err := fdOf(r.userTTY)
+	ttyFd, err := bridge.RawFd(r.userTTY)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -13,8 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/sbxdev/sbx/tests/testhost"
 )
 
 // leftovers lists what a machine called name left on the host.
@@ -28,27 +25,11 @@ systemctl list-units --all --no-legend 'sbx-*' | grep -v inactive || true`, sh(n
 	return strings.TrimSpace(out)
 }
 
-// startCreate starts `sbx create` in dir as alice and returns it with its
-// stderr lines arriving on a channel.
+// startCreate starts `sbx create` in dir as alice, with its stderr lines
+// arriving on a channel.
 func startCreate(t *testing.T, dir string) (*exec.Cmd, <-chan string) {
 	t.Helper()
-	cmd := host.CommandSpec(testCtx(t), testhost.Spec{User: alice, Dir: dir, Argv: []string{"sbx", "create"}})
-	errPipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 1000)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(errPipe)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	return cmd, lines
+	return startSbx(t, dir, "sbx", "create")
 }
 
 // waitLine waits for a line containing s, and returns all lines seen.
