@@ -67,11 +67,13 @@ func TestTerminal(t *testing.T) {
 
 	// Ctrl-C interrupts the command inside, not sbx's bookkeeping: 130.
 	tm.SendKeys("C-c")
+	sbxGone(t)
 	line(t, tm, `echo "rc=$?"`)
 	expect(t, tm, `rc=130`)
 	line(t, tm, `clear; sbx run sleep 1000`)
 	time.Sleep(300 * time.Millisecond) // let it start; the check below polls
 	tm.SendKeys("C-c")
+	sbxGone(t)
 	line(t, tm, `echo "rc2=$?"`)
 	expect(t, tm, `rc2=130`)
 
@@ -86,6 +88,7 @@ func TestTerminal(t *testing.T) {
 	line(t, tm, `clear; sbx run sleep 999`)
 	waitUntil(t, "root", "pgrep -u alice -f 'sbx run sleep 999'", 20*time.Second)
 	must(t, "root", "pkill -TERM -u alice -f 'sbx run sleep 999'")
+	sbxGone(t)
 	line(t, tm, `echo "rc4=$?"`)
 	expect(t, tm, `rc4=143`)
 	line(t, tm, `clear; stty -g > /tmp/stty.after; cmp /tmp/stty.before /tmp/stty.after && echo SAME-STTY`)
@@ -109,6 +112,7 @@ func TestShell(t *testing.T) {
 	line(t, tm, "kill %1; jobs; echo jobs-done")
 	expect(t, tm, `jobs-done`)
 	line(t, tm, "exit 5")
+	sbxGone(t)
 	line(t, tm, `echo "shell-rc=$? host=$(hostname) pwd=$(pwd)"`)
 	screen := expect(t, tm, `shell-rc=5 host=\S+ pwd=`)
 	if strings.Contains(screen, "host="+name+" ") {
@@ -120,4 +124,12 @@ func TestShell(t *testing.T) {
 	expect(t, tm, `no .sandbox here`)
 	line(t, tm, `echo "fallback=$(hostname)"; exit`)
 	expect(t, tm, `fallback=sbx-testhost`)
+}
+
+// sbxGone waits until alice's sbx has exited. Keys typed while sbx still
+// relays the terminal go to the machine's side (as with ssh) and are lost
+// when the command ends, so the tests type the next line only after.
+func sbxGone(t *testing.T) {
+	t.Helper()
+	waitUntil(t, "root", "! pgrep -u alice -x sbx", 30*time.Second)
 }
