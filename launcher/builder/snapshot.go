@@ -195,7 +195,7 @@ func Snapshot(ctx context.Context, ref SnapRef, r *Reporter) error {
 	if err != nil {
 		return err
 	}
-	r.Send(Event{Info: fmt.Sprintf("snapshot %s of %s saved (%s, %s)", ref.Snapshot, ref.Machine, comp.Name, sizeString(size))})
+	r.Send(Event{Info: fmt.Sprintf("snapshot %s of %s saved (%s, %s)", ref.Snapshot, ref.Machine, comp.Name, SizeString(size))})
 	return nil
 }
 

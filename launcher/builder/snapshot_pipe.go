@@ -106,9 +106,9 @@ func (m *meter) finish() { m.r.Log(m.line(m.done.Load())) }
 func (m *meter) line(d int64) string {
 	if m.total > 0 {
 		pct := min(100, d*100/m.total)
-		return fmt.Sprintf("%s %s of %s (%d%%)", m.verb, sizeString(d), sizeString(m.total), pct)
+		return fmt.Sprintf("%s %s of %s (%d%%)", m.verb, SizeString(d), SizeString(m.total), pct)
 	}
-	return fmt.Sprintf("%s %s", m.verb, sizeString(d))
+	return fmt.Sprintf("%s %s", m.verb, SizeString(d))
 }
 
 // reader counts what is read through it.
@@ -139,8 +139,8 @@ func (mw *meterWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// sizeString is a byte count for people (decimal units, like du -h --si).
-func sizeString(n int64) string {
+// SizeString is a byte count for people (decimal units, like du -h --si).
+func SizeString(n int64) string {
 	const unit = 1000
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

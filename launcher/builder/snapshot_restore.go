@@ -81,7 +81,7 @@ func unpackSnapshot(ctx context.Context, s SnapshotInfo, build string, r *Report
 	if err := newTreeDir(build); err != nil {
 		return err
 	}
-	r.Phase(fmt.Sprintf("Unpacking snapshot %s (%s)", s.Name, sizeString(s.Size)))
+	r.Phase(fmt.Sprintf("Unpacking snapshot %s (%s)", s.Name, SizeString(s.Size)))
 	m := newMeter(r, "unpacked", s.Size)
 	err = pipeline{
 		stdin: m.reader(f), producer: comp.Unpack,

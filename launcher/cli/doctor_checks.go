@@ -230,7 +230,7 @@ func (d *doctor) disk() checkResult {
 }
 
 func diskVerdict(free uint64) checkResult {
-	r := checkResult{Name: "disk space in " + builder.MachinesDir, Detail: humanBytes(int64(free)) + " free"}
+	r := checkResult{Name: "disk space in " + builder.MachinesDir, Detail: builder.SizeString(int64(free)) + " free"}
 	fix := "free space on that file system (sbx gc removes machines of deleted projects; sbx rm others)"
 	switch {
 	case free < minFree:

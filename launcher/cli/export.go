@@ -63,7 +63,7 @@ interrupted export removes it.`,
 			}
 			size := ""
 			if fi, err := os.Stat(file); err == nil {
-				size = " (" + humanBytes(fi.Size()) + ")"
+				size = " (" + builder.SizeString(fi.Size()) + ")"
 			}
 			fmt.Fprintf(c.IO.Err, "sbx: exported %s to %s%s; on another host: sbx import %s\n", t.Name, file, size, shellQuote(filepath.Base(file)))
 			return nil

@@ -165,7 +165,7 @@ Snapshots of a removed machine are still listed when NAME is given.`,
 			for _, s := range list {
 				size := "-"
 				if s.Kind != builder.KindBtrfs {
-					size = humanBytes(s.Size)
+					size = builder.SizeString(s.Size)
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", s.Name, s.Time.Format("2006-01-02 15:04:05"), size, kindName(s.Kind))
 			}

@@ -79,18 +79,5 @@ func (c *Ctx) diskUsage(ctx context.Context, bus *machine.Bus, name string) stri
 	if err != nil || perr != nil {
 		return "unknown (sudo du -sh " + builder.ImageDir(name) + ")"
 	}
-	return humanBytes(n)
-}
-
-func humanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+	return builder.SizeString(n)
 }
