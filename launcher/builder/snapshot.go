@@ -155,12 +155,17 @@ func ensureSnapshotDir(machine string) (string, error) {
 	return dir, os.Chmod(dir, 0o755)
 }
 
+// lockMachine takes the machine's lock, telling the user when it waits.
+func lockMachine(name string, r *Reporter) (release func(), err error) {
+	return lock(name, func() { r.Phase("Waiting for another operation on " + name + " to finish") })
+}
+
 // Snapshot saves machine ref.Machine's tree as snapshot ref.Snapshot: a
 // read-only btrfs snapshot when the machine is a btrfs subvolume on the
 // same filesystem as the store, otherwise a compressed tar. The snapshot
 // appears under its name only once complete.
 func Snapshot(ctx context.Context, ref SnapRef, r *Reporter) error {
-	release, err := lock(ref.Machine, func() { r.Phase("Waiting for another operation on " + ref.Machine + " to finish") })
+	release, err := lockMachine(ref.Machine, r)
 	if err != nil {
 		return err
 	}
@@ -268,7 +273,7 @@ func writeArchive(ctx context.Context, img, partial, final string, comp compress
 // RemoveSnapshot deletes a stored snapshot. It works for snapshots of
 // machines that no longer exist too.
 func RemoveSnapshot(ctx context.Context, ref SnapRef, r *Reporter) error {
-	release, err := lock(ref.Machine, func() { r.Phase("Waiting for another operation on " + ref.Machine + " to finish") })
+	release, err := lockMachine(ref.Machine, r)
 	if err != nil {
 		return err
 	}

@@ -115,29 +115,20 @@ SIG is a name (TERM, SIGKILL, RTMIN+4) or a number. It does not wait.`,
 // otherwise a note: there is nothing to do.
 func (c *Ctx) withRunning(args []string, timeout time.Duration, mustRun bool,
 	do func(context.Context, *machine.Bus, *target, *machine.Running) error) error {
-	t, err := c.resolveTarget(args)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	bus, err := c.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer bus.Close()
-	m, err := bus.Machine(ctx, t.Name)
-	if err != nil {
-		return err
-	}
-	if m == nil {
-		if mustRun {
-			return WithHint(fmt.Errorf("machine %s is not running", t.Name), "start it: sbx start %s", t.Name)
+	return c.onMachine(args, timeout, func(ctx context.Context, bus *machine.Bus, t *target) error {
+		m, err := bus.Machine(ctx, t.Name)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(c.IO.Err, "sbx: machine %s is not running\n", t.Name)
-		return nil
-	}
-	return do(ctx, bus, t, m)
+		if m == nil {
+			if mustRun {
+				return WithHint(fmt.Errorf("machine %s is not running", t.Name), "start it: sbx start %s", t.Name)
+			}
+			fmt.Fprintf(c.IO.Err, "sbx: machine %s is not running\n", t.Name)
+			return nil
+		}
+		return do(ctx, bus, t, m)
+	})
 }
 
 // waitDown waits until the machine's unit has stopped and machined has

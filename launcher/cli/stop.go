@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"flag"
-	"fmt"
 	"time"
 
 	"github.com/sbxdev/sbx/launcher/machine"
@@ -42,22 +41,7 @@ func (c *Ctx) stop(ctx context.Context, bus *machine.Bus, name string) error {
 	} else if err := bus.StopUnit(ctx, unit); err != nil {
 		return err
 	}
-	if _, err := bus.WaitUnit(ctx, unit, func(st machine.UnitState) bool {
-		return st.Active == "inactive" || st.Active == "failed" || !st.Loaded
-	}); err != nil {
-		return fmt.Errorf("waiting for %s to stop: %w", name, err)
-	}
-	for {
-		m, err := bus.Machine(ctx, name)
-		if err != nil || m == nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("machine %s is still registered: %w", name, ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	return waitDown(ctx, bus, name, "sbx terminate "+name)
 }
 
 func restartCmd() *Command {
