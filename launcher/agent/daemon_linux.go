@@ -71,7 +71,7 @@ func Daemon(o DaemonOptions) error {
 	if cfg.StopWhenIdle > 0 {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		go srv.WatchIdle(ctx, cfg.StopWhenIdle, systemctlPoweroff)
+		go srv.WatchIdle(ctx, cfg.StopWhenIdle, guestPoweroff)
 	}
 	err = srv.Serve(l)
 	srv.HangupAll()
