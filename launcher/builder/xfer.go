@@ -66,7 +66,7 @@ func (o *Offer) Close() error { return o.l.Close() }
 
 // receiveFile connects to the CLI's socket and takes the descriptor it
 // offers, with the credentials of the process that offered it.
-func receiveFile(socket string) (*os.File, *unix.Ucred, error) {
+func receiveFile(socket string) (*os.File, *ucred, error) {
 	if !xferRE().MatchString(socket) {
 		return nil, nil, fmt.Errorf("invalid transfer socket name %q", socket)
 	}
@@ -104,22 +104,6 @@ func receiveFile(socket string) (*os.File, *unix.Ucred, error) {
 		return nil, nil, errors.New("sbx did not send exactly one file")
 	}
 	return os.NewFile(uintptr(fds[0]), "file from sbx"), cred, nil
-}
-
-// peerCred returns the credentials of the process at the other end.
-func peerCred(c *net.UnixConn) (*unix.Ucred, error) {
-	raw, err := c.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	var cred *unix.Ucred
-	var cerr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	}); err != nil {
-		return nil, err
-	}
-	return cred, cerr
 }
 
 // checkAccess makes sure f was opened for reading (write false) or

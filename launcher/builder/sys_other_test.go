@@ -1,0 +1,5 @@
+//go:build !linux
+
+package builder
+
+func bindMount(string, string) error { return errUnsupported }
