@@ -85,9 +85,28 @@ func (b *Bus) waitSignals(ctx context.Context, w Watch, check func(context.Conte
 			if !ok {
 				return errors.New("the system bus connection was closed while waiting")
 			}
+			if !w.wants(s) {
+				continue // another wait's, or (on a private connection) any of systemd's
+			}
 			sig = s
 		}
 	}
+}
+
+// wants reports whether sig is one of the signals w listens to: the
+// connection delivers all it receives to every wait.
+func (w Watch) wants(sig *dbus.Signal) bool {
+	switch sig.Name {
+	case propsIface + ".PropertiesChanged":
+		return w.Unit != "" && sig.Path == unitPath(w.Unit)
+	case systemdMgr + ".JobRemoved":
+		return w.Jobs
+	case machinedMgr + ".MachineNew", machinedMgr + ".MachineRemoved":
+		return w.Machine
+	case systemdMgr + ".StartupFinished":
+		return w.Startup
+	}
+	return false
 }
 
 // subscribeSystemd asks systemd, once per connection, to send unit and job

@@ -46,3 +46,26 @@ func TestExplainMarksPolkitRefusals(t *testing.T) {
 		t.Errorf("explain(NoSuchUnit) = %v: not an authorization failure", other)
 	}
 }
+
+func TestWatchWants(t *testing.T) {
+	unit := NspawnUnit("p-1")
+	w := Watch{Unit: unit, Machine: true}
+	for sig, want := range map[*dbus.Signal]bool{
+		{Name: propsIface + ".PropertiesChanged", Path: unitPath(unit)}:            true,
+		{Name: propsIface + ".PropertiesChanged", Path: unitPath("other.service")}: false,
+		{Name: machinedMgr + ".MachineNew", Path: machinedPath}:                    true,
+		{Name: machinedMgr + ".MachineRemoved", Path: machinedPath}:                true,
+		{Name: systemdMgr + ".JobRemoved", Path: systemdPath}:                      false,
+		{Name: systemdMgr + ".StartupFinished", Path: systemdPath}:                 false,
+		{Name: "org.freedesktop.DBus.NameAcquired", Path: "/org/freedesktop/DBus"}: false,
+		{Name: systemdMgr + ".UnitNew", Path: systemdPath}:                         false,
+	} {
+		if got := w.wants(sig); got != want {
+			t.Errorf("%+v wants %s %s = %v", w, sig.Name, sig.Path, got)
+		}
+	}
+	if !(Watch{Jobs: true}).wants(&dbus.Signal{Name: systemdMgr + ".JobRemoved"}) ||
+		!(Watch{Startup: true}).wants(&dbus.Signal{Name: systemdMgr + ".StartupFinished"}) {
+		t.Error("JobRemoved or StartupFinished not wanted by the watch that names it")
+	}
+}
