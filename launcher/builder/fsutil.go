@@ -137,18 +137,12 @@ func newTreeDir(dir string) error {
 	return os.Mkdir(dir, 0o755)
 }
 
-// writeFile writes a file inside a root filesystem under construction.
+// writeFile writes a file inside a root filesystem, resolved inside it.
 func writeFile(root, path, content string, mode os.FileMode) error {
-	full := filepath.Join(root, path)
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+	t, err := openTree(root)
+	if err != nil {
 		return err
 	}
-	// Remove first: the tree may hold a symbolic link at that name.
-	if err := os.Remove(full); err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	if err := os.WriteFile(full, []byte(content), mode); err != nil {
-		return err
-	}
-	return os.Chmod(full, mode)
+	defer t.Close()
+	return t.writeFile(path, []byte(content), mode, 0, 0)
 }

@@ -31,6 +31,8 @@ type User struct {
 	GID   int
 	Home  string
 	Shell string // login shell inside the machine
+	// Groups are the user's supplementary groups, given inside too.
+	Groups []Group `json:",omitempty"`
 }
 
 // Bind is an extra bind mount from [Files].
