@@ -89,7 +89,7 @@ func decodeArg(arg string, v interface{ Validate() error }) error {
 // Export writes machine a.Name (settings and root filesystem) as an
 // archive to the file the CLI passed as the unit's standard input.
 func Export(ctx context.Context, a *ExportArg, r *Reporter) error {
-	release, err := lock(a.Name, func() { r.Phase("Waiting for another operation on " + a.Name + " to finish") })
+	release, err := lockBusy(a.Name, "export", r)
 	if err != nil {
 		return err
 	}
