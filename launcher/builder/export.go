@@ -206,7 +206,9 @@ func importArchive(ctx context.Context, a *ImportArg, tr *tar.Reader, r *Reporte
 		consumer: tarExtract(build),
 	}.run(ctx)
 	if err == nil && ctx.Err() == nil {
-		err = adopt(ctx, a, name, oldName, src, build, r)
+		if err = adopt(ctx, a, name, oldName, src, build, r); err != nil && !errors.As(err, new(*stepError)) {
+			err = archiveErrorf("the archive's tree cannot be made a machine here: %v", err)
+		}
 	}
 	if err != nil || ctx.Err() != nil {
 		removeTree(build) // best effort: the next create or import removes it too

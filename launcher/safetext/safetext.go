@@ -31,14 +31,20 @@ func EscapeLines(s string) string {
 
 // clean is the fast path: nothing to escape (the usual case).
 func clean(s string, newlines bool) bool {
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x80 {
-			return !strings.ContainsFunc(s[i:], func(r rune) bool { return r == utf8.RuneError || unsafeRune(r) }) && utf8.ValidString(s[i:])
+		if c < 0x80 {
+			if unsafeByte(c, newlines) {
+				return false
+			}
+			i++
+			continue
 		}
-		if unsafeByte(c, newlines) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size <= 1) || unsafeRune(r) {
 			return false
 		}
+		i += size
 	}
 	return true
 }
