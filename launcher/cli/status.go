@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -49,7 +50,7 @@ func (c *Ctx) status(ctx context.Context, bus *machine.Bus, t *target) error {
 	if t.Meta.State != "ready" {
 		fmt.Fprintf(w, "Setup:\t%s (run sbx create in the project to finish it)\n", t.Meta.State)
 	}
-	fmt.Fprintf(w, "Project:\t%s\n", t.Meta.Project)
+	fmt.Fprintf(w, "Project:\t%s\n", safetext.Escape(t.Meta.Project))
 	fmt.Fprintf(w, "System:\t%s %s\n", t.Meta.Distribution, t.Meta.Release)
 	fmt.Fprintf(w, "Unit:\t%s (%s/%s)\n", unit, st.Active, st.Sub)
 	if m != nil && m.Leader > 0 {
