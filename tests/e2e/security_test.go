@@ -334,3 +334,46 @@ func setFlags(t *testing.T, path string, flag int) {
 		}
 	})
 }
+
+// TestNoTransferSocket: the archive reaches the root unit as a descriptor
+// in StartTransientUnit, so no socket that anyone on the host (or a
+// machine's root on its network) could connect to exists meanwhile.
+func TestNoTransferSocket(t *testing.T) {
+	secMachine(t)
+	dir, machine := "/home/alice/src/imp-xfer", "xfer-check"
+	must(t, alice, "mkdir -p "+dir)
+	cmd, lines := startSbx(t, dir, "sbx", "import", secArchive, "--name", machine)
+	done := make(chan error, 1)
+	go func() {
+		var seen []string
+		for l := range lines {
+			seen = append(seen, l)
+		}
+		err := cmd.Wait()
+		if err != nil {
+			err = fmt.Errorf("%w\n%s", err, strings.Join(seen, "\n"))
+		}
+		done <- err
+	}()
+	polls, found := 0, ""
+	var importErr error
+	for finished := false; !finished; polls++ {
+		select {
+		case importErr = <-done:
+			finished = true
+		default:
+		}
+		out, _, _ := as(t, bob, "grep sbx-xfer /proc/net/unix || true")
+		if strings.TrimSpace(out) != "" {
+			found = out
+		}
+	}
+	if importErr != nil {
+		t.Fatalf("sbx import: %v", importErr)
+	}
+	if found != "" {
+		t.Errorf("bob sees a transfer socket during the import:\n%s", found)
+	}
+	t.Logf("looked %d times during the import", polls)
+	must(t, alice, "sbx rm --force "+machine)
+}
