@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -257,23 +256,13 @@ func importProjectDir(dir string) (string, error) {
 // currentUser describes the user running sbx, who will own an imported
 // machine.
 func currentUser(env Env) (builder.User, error) {
-	u, err := user.Current()
+	u, g, err := currentIdentity()
 	if err != nil {
-		return builder.User{}, fmt.Errorf("looking up the current user: %w", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	if uid == 0 {
-		return builder.User{}, WithHint(errors.New("machines are made for a regular user, and this is root"),
-			"run sbx as your own user (a member of group sbx), not with sudo")
-	}
-	g, err := user.LookupGroupId(u.Gid)
-	if err != nil {
-		return builder.User{}, fmt.Errorf("looking up group %s: %w", u.Gid, err)
+		return builder.User{}, err
 	}
 	shell := env["SHELL"]
 	if !filepath.IsAbs(shell) {
 		shell = "/bin/bash"
 	}
-	return builder.User{Name: u.Username, UID: uid, Group: g.Name, GID: gid, Home: u.HomeDir, Shell: shell}, nil
+	return builder.User{Name: u.Name, UID: u.UID, Group: g.Name, GID: u.GID, Home: u.Home, Shell: shell}, nil
 }
