@@ -115,11 +115,12 @@ func (c *Ctx) export(t *target, out *os.File, compress string) error {
 func importCmd() *Command {
 	var name, project string
 	return &Command{
-		Name: "import", Args: "FILE [--name NAME] [--project DIR]", Group: "Machines",
+		Name: "import", Args: "FILE [NAME] [--name NAME] [--project DIR]", Group: "Machines",
 		Short: "make a machine from an archive written by sbx export",
 		Long: `Makes a machine from FILE, an archive written by sbx export (.tar, .tar.zst or
 .tar.gz; - reads standard input). It gets the name recorded in the archive, or
-NAME; a machine of that name must not exist yet. You become its owner: your user
+NAME (sbx import FILE NAME, as machinectl import-tar, or --name NAME); a machine
+of that name must not exist yet. You become its owner: your user
 is added inside if it is not there, and the agent serves you.
 
 --project DIR binds DIR (. for the current directory) as the machine's project
@@ -136,21 +137,23 @@ only once complete.`,
 			fs.StringVar(&project, "project", "", "project directory to bind (default: the one in the archive)")
 		},
 		Run: func(c *Ctx, args []string) error {
-			if len(args) > 1 {
-				// Flags after FILE, as the synopsis writes them.
-				fs := newFlagSet(c.Cmd)
-				if err := fs.Parse(args[1:]); err != nil {
-					return Usagef("%s", err)
-				}
-				args = append(args[:1], fs.Args()...)
-			}
-			if len(args) != 1 {
-				return Usagef("want one FILE")
-			}
 			if name != "" {
 				if err := sandboxfile.ValidName(name); err != nil {
 					return Usagef("--name: %v", err)
 				}
+			}
+			// FILE NAME is machinectl import-tar's order; --name says the same.
+			if len(args) == 2 {
+				if name != "" && name != args[1] {
+					return Usagef("two names given: %s and --name %s", args[1], name)
+				}
+				if err := sandboxfile.ValidName(args[1]); err != nil {
+					return Usagef("%v", err)
+				}
+				name, args = args[1], args[:1]
+			}
+			if len(args) != 1 {
+				return Usagef("want FILE and at most a NAME")
 			}
 			a := &builder.ImportArg{Name: name}
 			var err error

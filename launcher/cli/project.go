@@ -42,7 +42,11 @@ func (c *Ctx) home() string {
 func (c *Ctx) loadProject(dir string) (*project, error) {
 	path, err := sandboxfile.Find(dir)
 	if errors.Is(err, sandboxfile.ErrNotFound) {
-		return nil, WithHint(err, "create one with `sbx init` in the project's top directory, or name a machine: sbx %s NAME", c.Cmd.Name)
+		hint := "create one with `sbx init` in the project's top directory"
+		if c.Cmd != nil && strings.Contains(c.Cmd.Args, "NAME") { // only where NAME is a form of the command
+			hint += ", or name a machine: sbx " + c.Cmd.Name + " NAME"
+		}
+		return nil, WithHint(err, "%s", hint)
 	}
 	if err != nil {
 		return nil, err
