@@ -111,7 +111,7 @@ func (c *Ctx) spec(p *project) (*builder.Spec, error) {
 	}
 	s := &builder.Spec{
 		Name: p.Name, Project: f.Root,
-		User:         builder.User{Name: u.Name, UID: u.UID, Group: g.Name, GID: u.GID, Home: u.Home, Shell: shell},
+		User:         builder.User{Name: u.Name, UID: u.UID, Group: g.Name, GID: u.GID, Home: u.Home, Shell: shell, Groups: hostGroups(u)},
 		Distribution: f.Machine.Distribution, Release: f.Machine.Release, Mirror: f.Machine.Mirror,
 		Packages: f.Machine.Packages, Hostname: f.Machine.Hostname, Private: f.Network.Private,
 		Setup: f.Exec.Setup, Lang: c.Env["LANG"], Arch: debArch(),
