@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -112,11 +111,12 @@ func (c *Ctx) export(t *target, out *os.File, compress string) error {
 func importCmd() *Command {
 	var name, project string
 	return &Command{
-		Name: "import", Args: "FILE [--name NAME] [--project DIR]", Group: "Machines",
+		Name: "import", Args: "FILE [NAME] [--name NAME] [--project DIR]", Group: "Machines",
 		Short: "make a machine from an archive written by sbx export",
 		Long: `Makes a machine from FILE, an archive written by sbx export (.tar, .tar.zst or
 .tar.gz; - reads standard input). It gets the name recorded in the archive, or
-NAME; a machine of that name must not exist yet. You become its owner: your user
+NAME (sbx import FILE NAME, as machinectl import-tar, or --name NAME); a machine
+of that name must not exist yet. You become its owner: your user
 is added inside if it is not there, and the agent serves you.
 
 The machine binds the project directory you name: --project DIR, or the current
@@ -137,21 +137,23 @@ The machine appears under its name only once complete.`,
 			fs.StringVar(&project, "project", "", "project directory to bind (default: the current directory)")
 		},
 		Run: func(c *Ctx, args []string) error {
-			if len(args) > 1 {
-				// Flags after FILE, as the synopsis writes them.
-				fs := newFlagSet(c.Cmd)
-				if err := fs.Parse(args[1:]); err != nil {
-					return Usagef("%s", err)
-				}
-				args = append(args[:1], fs.Args()...)
-			}
-			if len(args) != 1 {
-				return Usagef("want one FILE")
-			}
 			if name != "" {
 				if err := sandboxfile.ValidName(name); err != nil {
 					return Usagef("--name: %v", err)
 				}
+			}
+			// FILE NAME is machinectl import-tar's order; --name says the same.
+			if len(args) == 2 {
+				if name != "" && name != args[1] {
+					return Usagef("two names given: %s and --name %s", args[1], name)
+				}
+				if err := sandboxfile.ValidName(args[1]); err != nil {
+					return Usagef("%v", err)
+				}
+				name, args = args[1], args[:1]
+			}
+			if len(args) != 1 {
+				return Usagef("want FILE and at most a NAME")
 			}
 			a := &builder.ImportArg{Name: name}
 			var err error
@@ -256,23 +258,13 @@ func importProjectDir(dir, home string) (string, error) {
 // currentUser describes the user running sbx, who will own an imported
 // machine.
 func currentUser(env Env) (builder.User, error) {
-	u, err := user.Current()
+	u, g, err := currentIdentity()
 	if err != nil {
-		return builder.User{}, fmt.Errorf("looking up the current user: %w", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	if uid == 0 {
-		return builder.User{}, WithHint(errors.New("machines are made for a regular user, and this is root"),
-			"run sbx as your own user (a member of group sbx), not with sudo")
-	}
-	g, err := user.LookupGroupId(u.Gid)
-	if err != nil {
-		return builder.User{}, fmt.Errorf("looking up group %s: %w", u.Gid, err)
+		return builder.User{}, err
 	}
 	shell := env["SHELL"]
 	if !filepath.IsAbs(shell) {
 		shell = "/bin/bash"
 	}
-	return builder.User{Name: u.Username, UID: uid, Group: g.Name, GID: gid, Home: u.HomeDir, Shell: shell, Groups: hostGroups(u)}, nil
+	return builder.User{Name: u.Name, UID: u.UID, Group: g.Name, GID: u.GID, Home: u.Home, Shell: shell, Groups: hostGroups(u)}, nil
 }

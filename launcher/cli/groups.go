@@ -1,32 +1,26 @@
 package cli
 
 import (
-	"os/user"
-	"strconv"
-
 	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/userdb"
 )
 
 // hostGroups lists u's supplementary groups (the primary one left out),
 // which the user inside the machine gets too, with the same names and
 // GIDs: a project shared through a group (setgid, mode 2775) is then as
-// writable inside as on the host. A group that cannot be looked up is left
-// out.
-func hostGroups(u *user.User) []builder.Group {
-	ids, err := u.GroupIds()
+// writable inside as on the host. Groups come from NSS like the user, and
+// a group that cannot be looked up is left out.
+func hostGroups(u userdb.User) []builder.Group {
+	ids, err := userdb.GroupIDs(u)
 	if err != nil {
 		return nil // best effort: the primary group is still given
 	}
 	var out []builder.Group
-	for _, id := range ids {
-		if id == u.Gid {
+	for _, gid := range ids {
+		if gid == u.GID || gid <= 0 {
 			continue
 		}
-		gid, err := strconv.Atoi(id)
-		if err != nil || gid <= 0 {
-			continue
-		}
-		g, err := user.LookupGroupId(id)
+		g, err := userdb.LookupGID(gid)
 		if err != nil {
 			continue
 		}

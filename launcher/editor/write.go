@@ -31,6 +31,9 @@ type FileResult struct {
 	Path    string
 	Created bool // the file did not exist
 	Changed bool // its content is new (false: it was up to date)
+	// KeptDefault is the user's own default terminal profile, left in
+	// place (settings.json without makeDefault), or "".
+	KeptDefault string
 }
 
 // WriteVSCode merges the sbx terminal profile and build task into
@@ -38,11 +41,17 @@ type FileResult struct {
 // file is replaced atomically (a complete new file renamed over the old);
 // a file that cannot be merged (not JSONC, not an object) is left exactly
 // as it was and nothing is written to it. Running it again changes nothing.
+// makeDefault makes the sbx profile the default terminal profile even where
+// the user chose another one.
 //
 // A cloned repository is someone else's: a .vscode (or a file in it) that
 // is a symbolic link pointing out of the project is refused, so --write
 // never writes outside it.
-func WriteVSCode(dir string) ([]FileResult, error) {
+func WriteVSCode(dir string, makeDefault bool) ([]FileResult, error) {
+	settings := MergeVSCodeSettings
+	if makeDefault {
+		settings = MergeVSCodeSettingsDefault
+	}
 	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", dir, err)
@@ -70,7 +79,7 @@ func WriteVSCode(dir string) ([]FileResult, error) {
 	for _, f := range []struct {
 		name  string
 		merge func([]byte) ([]byte, error)
-	}{{"settings.json", MergeVSCodeSettings}, {"tasks.json", MergeVSCodeTasks}} {
+	}{{"settings.json", settings}, {"tasks.json", MergeVSCodeTasks}} {
 		path, err := resolve(filepath.Join(vsdir, f.name))
 		if err != nil {
 			return nil, err
@@ -89,7 +98,8 @@ func WriteVSCode(dir string) ([]FileResult, error) {
 		plans = append(plans, plan{path, old, exists, merged})
 	}
 	for _, p := range plans {
-		r := FileResult{Path: p.path, Created: !p.exists, Changed: !p.exists || !bytes.Equal(p.old, p.merged)}
+		r := FileResult{Path: p.path, Created: !p.exists, Changed: !p.exists || !bytes.Equal(p.old, p.merged),
+			KeptDefault: OtherDefaultProfile(p.merged)}
 		if r.Changed {
 			if err := writeAtomic(p.path, p.merged); err != nil {
 				return results, err
