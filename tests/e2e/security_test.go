@@ -203,7 +203,7 @@ func TestStartDuringRestore(t *testing.T) {
 	in("sbx stop")
 
 	restore, lines := startSbx(t, secDir, "sbx", "restore", "busy")
-	waitUntil(t, "root", "test -e /run/sbx/busy/"+name, 2*time.Minute)
+	seen := waitLine(t, lines, "Unpacking", 2*time.Minute)
 	// Anyone's start: machinectl's (as alice through polkit), then sbx's.
 	must(t, alice, "machinectl start "+name+" || true")
 	if out, _, _ := asAlice(t, "machinectl show --property=State "+name+" 2>&1"); strings.Contains(out, "State=running") {
@@ -215,11 +215,10 @@ func TestStartDuringRestore(t *testing.T) {
 	if err := start.Start(); err != nil {
 		t.Fatal(err)
 	}
+	for l := range lines {
+		seen = append(seen, l)
+	}
 	if err := restore.Wait(); err != nil {
-		var seen []string
-		for l := range lines {
-			seen = append(seen, l)
-		}
 		t.Fatalf("restore: %v\n%s", err, strings.Join(seen, "\n"))
 	}
 	if err := start.Wait(); err != nil {
@@ -265,7 +264,7 @@ func TestRemoveImmutable(t *testing.T) {
 	secMachine(t)
 	dir := "/home/alice/src/imp-rm"
 	machine := "rm-immutable"
-	must(t, alice, fmt.Sprintf("mkdir -p %s && cd %s && sbx import %s --name %s && printf '[Machine]\\nName=%s\\n' > .sandbox && sbx allow >/dev/null", dir, dir, secArchive, machine, machine))
+	must(t, alice, fmt.Sprintf("mkdir -p %s && cd %s && sbx import %s --name %s --project . && printf '[Machine]\\nName=%s\\n' > .sandbox && sbx allow >/dev/null", dir, dir, secArchive, machine, machine))
 	must(t, alice, fmt.Sprintf("cd %s && sbx run --root sh -c 'touch /etc/immutable /var/log/append && mkdir /opt/locked && touch /opt/locked/f'", dir))
 	must(t, alice, "sbx stop "+machine)
 	// What chattr +i / +a in the machine does (minbase has no chattr): the
