@@ -196,6 +196,12 @@ find %[1]s -exec touch -h -d 2020-01-01 {} +`, canary))
 // machine is the restored one and starts.
 func TestStartDuringRestore(t *testing.T) {
 	name := secMachine(t)
+	t.Cleanup(func() {
+		if t.Failed() {
+			out, _, _ := asRoot(t, "journalctl --no-pager -u systemd-nspawn@"+name+" -n 40")
+			t.Logf("the machine's journal:\n%s", out)
+		}
+	})
 	in := func(s string) string { return must(t, alice, fmt.Sprintf("cd %s && %s", sh(secDir), s)) }
 	in("sbx run --root sh -c 'echo snap > /etc/marker; head -c 150M /dev/urandom > /var/big'")
 	in("sbx snapshot busy")
