@@ -147,7 +147,7 @@ if status is-interactive
                 functions -q $f; and functions -c $f __sbx_fish_$f
             end
         end
-        function cd --wraps cd
+        function cd
             __sbx_leave cd $argv
         end
         function prevd
