@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"io"
 	"os"
 	"sort"
@@ -129,10 +130,11 @@ func (c *Ctx) report(err error) int {
 	if errors.As(err, &exit) {
 		return exit.Code
 	}
-	fmt.Fprintf(c.IO.Err, "sbx: %s\n", err)
+	// Errors name directories and quote .sandbox lines: untrusted text.
+	fmt.Fprintf(c.IO.Err, "sbx: %s\n", safetext.Escape(err.Error()))
 	var hint *HintError
 	if errors.As(err, &hint) && hint.Hint != "" {
-		fmt.Fprintf(c.IO.Err, "  %s\n", hint.Hint)
+		fmt.Fprintf(c.IO.Err, "  %s\n", safetext.Escape(hint.Hint))
 	}
 	var root *rootError
 	if errors.As(err, &root) && root.code > 0 {

@@ -164,3 +164,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestWriteVSCodeRefusesLinksOut: a repository's .vscode (or a file in
+// it) that links out of the project is not written through.
+func TestWriteVSCodeRefusesLinksOut(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	os.Symlink(outside, filepath.Join(dir, ".vscode"))
+	if _, err := WriteVSCode(dir, false); err == nil || !strings.Contains(err.Error(), "out of the project") {
+		t.Errorf("a linked .vscode: %v", err)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("wrote out of the project: %v", entries)
+	}
+
+	dir2 := t.TempDir()
+	os.Mkdir(filepath.Join(dir2, ".vscode"), 0o755)
+	target := filepath.Join(outside, "settings.json")
+	os.WriteFile(target, []byte("{}\n"), 0o644)
+	os.Symlink(target, filepath.Join(dir2, ".vscode", "settings.json"))
+	if _, err := WriteVSCode(dir2, false); err == nil || !strings.Contains(err.Error(), "out of the project") {
+		t.Errorf("a linked settings.json: %v", err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "{}\n" {
+		t.Errorf("the file out of the project changed: %q", b)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // maxFileSize bounds what is read as a settings file: far above any real
@@ -42,12 +43,26 @@ type FileResult struct {
 // as it was and nothing is written to it. Running it again changes nothing.
 // makeDefault makes the sbx profile the default terminal profile even where
 // the user chose another one.
+//
+// A cloned repository is someone else's: a .vscode (or a file in it) that
+// is a symbolic link pointing out of the project is refused, so --write
+// never writes outside it.
 func WriteVSCode(dir string, makeDefault bool) ([]FileResult, error) {
 	settings := MergeVSCodeSettings
 	if makeDefault {
 		settings = MergeVSCodeSettingsDefault
 	}
-	vsdir := filepath.Join(dir, ".vscode")
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", dir, err)
+	}
+	vsdir := filepath.Join(root, ".vscode")
+	if fi, err := os.Lstat(vsdir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		real, err := filepath.EvalSymlinks(vsdir)
+		if err != nil || !within(root, real) {
+			return nil, fmt.Errorf("%s is a symbolic link out of the project; sbx writes only inside it (replace the link with a directory)", vsdir)
+		}
+	}
 	if err := os.MkdirAll(vsdir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", vsdir, err)
 	}
@@ -68,6 +83,9 @@ func WriteVSCode(dir string, makeDefault bool) ([]FileResult, error) {
 		path, err := resolve(filepath.Join(vsdir, f.name))
 		if err != nil {
 			return nil, err
+		}
+		if real, err := filepath.EvalSymlinks(filepath.Dir(path)); err != nil || !within(root, real) {
+			return nil, fmt.Errorf("%s leads out of the project (to %s); sbx writes only inside it", filepath.Join(vsdir, f.name), path)
 		}
 		old, exists, err := readSettings(path)
 		if err != nil {
@@ -162,4 +180,9 @@ func writeAtomic(path string, data []byte) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// within tells whether path is root or below it (both real paths).
+func within(root, path string) bool {
+	return path == root || strings.HasPrefix(path, strings.TrimSuffix(root, "/")+"/")
 }
