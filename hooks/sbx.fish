@@ -160,6 +160,12 @@ if status is-interactive
 
     function __sbx_leave --argument-names cmd
         set -e argv[1]
+        # Not from a command substitution ((cd x; pwd)): that is not the
+        # user moving.
+        if status is-command-substitution
+            __sbx_fish_$cmd $argv
+            return
+        end
         # History is empty at the start: prevd, nextd and `cd -` then mean
         # the host shell's.
         set -l hist dirprev

@@ -163,6 +163,8 @@ __sbx_leave() {
   \builtin integer opts=1 n=0
   \builtin shift
   # zsh starts with OLDPWD=$PWD: `cd -` before any cd here means the host's.
+  # Not from a subshell ($(cd x && pwd)): that is not the user moving.
+  (( ZSH_SUBSHELL == 0 )) || \builtin return 1
   if [[ $cmd == cd && $# == 1 && $1 == - && -z ${__sbx_moved-} ]]; then
     \builtin printf '%s\0cd-\0-' "$PWD" >"$__sbx_return_file" && \builtin exit 0
   fi
