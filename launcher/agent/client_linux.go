@@ -106,7 +106,7 @@ func Run(ctx context.Context, sock string, req Request, stdio Stdio) (int, error
 	// Notified before the request goes out, so an early Ctrl-C is queued
 	// behind it rather than killing sbx.
 	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, clientSignals...)
+	signal.Notify(sigs, clientSignals(h.TTY[0])...)
 	defer signal.Stop(sigs)
 	err = w.send(msgRun, js, pass...)
 	runtime.KeepAlive(files)

@@ -27,7 +27,16 @@ import (
 //     is a key for the machine's terminal (as with ssh) and these come only
 //     from kill: sbx gives the terminal back and stops alone, and takes the
 //     terminal again when continued; the machine's side keeps running.
-var clientSignals = append([]os.Signal{unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGCONT}, bridge.Terminating...)
+//     SIGTTIN and SIGTTOU are not caught then: sbx in the background
+//     touching the raw terminal must stop (as ssh does), and a handler
+//     would make the kernel send them again at once, forever.
+func clientSignals(raw bool) []os.Signal {
+	sigs := append([]os.Signal{unix.SIGTSTP, unix.SIGCONT}, bridge.Terminating...)
+	if !raw {
+		sigs = append(sigs, unix.SIGTTIN, unix.SIGTTOU)
+	}
+	return sigs
+}
 
 // clientSession is what the signal handling needs of a running command.
 type clientSession struct {

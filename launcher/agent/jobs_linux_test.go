@@ -123,7 +123,7 @@ func TestPipeCommandStopsAndContinuesWithTheClient(t *testing.T) {
 
 		cmd.Process.Signal(syscall.SIGTSTP)
 		waitStopped(t, cmd, syscall.SIGTSTP)
-		waitFor(t, 5*time.Second, mode+": the command and its job to stop", func() bool { return procState(shell) == 'T' && procState(job) == 'T' })
+		waitFor(t, 15*time.Second, mode+": the command and its job to stop", func() bool { return procState(shell) == 'T' && procState(job) == 'T' })
 		stopped := size()
 		time.Sleep(200 * time.Millisecond) // ten of its ticks
 		if size() != stopped {
@@ -131,7 +131,7 @@ func TestPipeCommandStopsAndContinuesWithTheClient(t *testing.T) {
 		}
 
 		cmd.Process.Signal(syscall.SIGCONT)
-		waitFor(t, 5*time.Second, mode+": the command to go on", func() bool { return size() > stopped })
+		waitFor(t, 15*time.Second, mode+": the command to go on", func() bool { return size() > stopped })
 		if err := os.WriteFile(stop, nil, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -56,9 +56,10 @@ which needs no password.`,
 				}
 			}
 			// Caught before the terminal is raw: their default action would
-			// end sbx and leave it so.
+			// end sbx and leave it so. Not SIGTTIN/SIGTTOU: in the
+			// background sbx must stop when it touches the terminal.
 			sigs := make(chan os.Signal, 4)
-			signal.Notify(sigs, append([]os.Signal{unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU}, bridge.Terminating...)...)
+			signal.Notify(sigs, append([]os.Signal{unix.SIGTSTP}, bridge.Terminating...)...)
 			defer signal.Stop(sigs)
 			master, _, err := bus.OpenLogin(ctx, t.Name)
 			if err != nil {
@@ -106,7 +107,7 @@ func relayConsole(br *bridge.Bridge, gone <-chan struct{}, sigs <-chan os.Signal
 		case s := <-sigs:
 			sig, _ := s.(syscall.Signal)
 			switch sig {
-			case unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
+			case unix.SIGTSTP:
 				br.Stop(sig)
 			default:
 				return false, sig
