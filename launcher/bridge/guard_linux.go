@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"runtime"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -59,11 +60,13 @@ func RestoreOnPanic() {
 // has sig in signal.Notify: the Go runtime would swallow it, so for the
 // moment of the stop its default action is put back.
 func StopSelf(sig unix.Signal) error {
+	if !handlerFirst {
+		return unix.Kill(unix.Getpid(), unix.SIGSTOP)
+	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	// Big enough for the kernel's struct sigaction on every Linux
-	// architecture; it is read and written back as it is, but for the
-	// handler (its first word).
+	// Big enough for the kernel's struct sigaction; it is read and written
+	// back as it is, but for the handler (its first word).
 	var saved, dfl [4]uint64
 	if err := sigaction(sig, nil, &saved); err != nil {
 		return unix.Kill(unix.Getpid(), unix.SIGSTOP)
@@ -81,6 +84,11 @@ func StopSelf(sig unix.Signal) error {
 	}
 	return err
 }
+
+// handlerFirst: the kernel's struct sigaction starts with the handler and
+// its sigset_t is 8 bytes (not so on MIPS, where sbx stops with SIGSTOP and
+// the shell says "Stopped (signal)").
+var handlerFirst = !strings.HasPrefix(runtime.GOARCH, "mips")
 
 func sigaction(sig unix.Signal, act, old *[4]uint64) error {
 	_, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig),
