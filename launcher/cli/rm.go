@@ -9,8 +9,7 @@ import (
 	"github.com/sbxdev/sbx/launcher/safetext"
 	"strings"
 
-	"golang.org/x/term"
-
+	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/builder"
 )
 
@@ -55,7 +54,7 @@ On a terminal it asks first; elsewhere --force is required.`,
 
 // confirm asks a yes/no question on the terminal; without one it refuses.
 func (c *Ctx) confirm(question string) error {
-	if c.IO.In == nil || !term.IsTerminal(int(c.IO.In.Fd())) {
+	if !bridge.IsTerminal(c.IO.In) {
 		return WithHint(errors.New("not asking for confirmation without a terminal"), "add --force to go ahead")
 	}
 	fmt.Fprintf(c.IO.Err, "%s [y/N] ", question)

@@ -6,7 +6,8 @@ var helpTopicText = map[string]string{
 	"exit-codes": `Exit statuses of sbx
 
   N      sbx run/shell: the command's own exit status, passed through
-  128+N  the command was killed by signal N (130 = SIGINT, 143 = SIGTERM)
+  128+N  the command was killed by signal N (130 = SIGINT, 143 = SIGTERM), or
+         sbx on a terminal got SIGTERM/SIGHUP and hung up the session as ssh does
   127    the command was not found in the machine (sbx run then names the
          Debian package that has it, and how to add it)
   126    the command was found but could not be executed
