@@ -80,10 +80,11 @@ func (b *Bus) WaitUnit(ctx context.Context, unit string, done func(UnitState) bo
 	}
 }
 
-// Transient describes a one-shot root process run by systemd, whose
-// stdout goes to Output (the write end of a pipe the caller reads) and
-// whose stderr goes to the journal (its log, under the unit's name).
-// Input, when set, is its stdin: how a spec is handed over without argv.
+// Transient describes a one-shot root process run by systemd, whose stdout
+// and stderr go to Output (the write end of a pipe the caller reads; such
+// a unit's output does not reach the journal, so a process that wants its
+// log there writes it there itself). Input, when set, is its stdin: how a
+// spec is handed over without argv.
 type Transient struct {
 	Unit        string
 	Description string
@@ -107,7 +108,7 @@ func (b *Bus) StartTransient(ctx context.Context, t Transient) error {
 		{"CollectMode", dbus.MakeVariant("inactive-or-failed")},
 		{"PrivateMounts", dbus.MakeVariant(true)},
 		{"StandardOutputFileDescriptor", dbus.MakeVariant(fd)},
-		{"StandardError", dbus.MakeVariant("journal")},
+		{"StandardErrorFileDescriptor", dbus.MakeVariant(fd)},
 		{"TimeoutStopUSec", dbus.MakeVariant(uint64(60 * time.Second / time.Microsecond))},
 	}
 	if t.Input != nil {
