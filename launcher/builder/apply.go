@@ -373,4 +373,3 @@ func yesNo(b bool) string {
 	}
 	return "no"
 }
-

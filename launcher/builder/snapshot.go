@@ -303,7 +303,7 @@ func RemoveSnapshot(ctx context.Context, ref SnapRef, r *Reporter) error {
 	if err := os.RemoveAll(s.Path); err != nil {
 		return fmt.Errorf("removing %s: %w", s.Path, err)
 	}
-	os.Remove(recordPath(ref)) // best effort: snapshots from before records have none
+	os.Remove(recordPath(ref))          // best effort: snapshots from before records have none
 	os.Remove(SnapshotDir(ref.Machine)) // best effort: only succeeds when it is empty
 	return nil
 }

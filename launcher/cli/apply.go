@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/sbxdev/sbx/launcher/agent"
 	"github.com/sbxdev/sbx/launcher/builder"
 	"github.com/sbxdev/sbx/launcher/contract"
 	"github.com/sbxdev/sbx/launcher/machine"
@@ -110,10 +111,25 @@ func (c *Ctx) apply(ctx context.Context, bus *machine.Bus, p *project, op string
 		later = append(later, e.NextStart...)
 		prog.event(e)
 	})
-	if len(later) > 0 {
-		fmt.Fprintf(c.IO.Err, "sbx: %s takes effect at the next start of %s: sbx restart\n", strings.Join(later, "; "), s.Name)
+	if err != nil || len(later) == 0 {
+		return err
 	}
-	return err
+	// Nobody else is in the machine: restart it now rather than later.
+	if n, serr := agent.ActiveSessions(ctx, agentSocket(s.Name)); serr == nil && n == 0 && op == "apply" {
+		fmt.Fprintf(c.IO.Err, "sbx: restarting %s for %s (no other session runs in it)\n", s.Name, strings.Join(later, "; "))
+		rctx, cancel := context.WithTimeout(ctx, startTimeout)
+		defer cancel()
+		if err := c.stop(rctx, bus, s.Name); err != nil {
+			return err
+		}
+		meta, err := nspawn.ReadMeta(s.Name)
+		if err != nil {
+			return err
+		}
+		return c.start(rctx, bus, &target{Name: s.Name, Meta: meta})
+	}
+	fmt.Fprintf(c.IO.Err, "sbx: %s takes effect at the next start of %s: sbx restart\n", strings.Join(later, "; "), s.Name)
+	return nil
 }
 
 // settingsLine is what `sbx status` says of the machine's settings; it
