@@ -44,11 +44,13 @@ func Rebuild(ctx context.Context, s *Spec, fresh bool, r *Reporter) (err error) 
 			removeTree(dir) // best effort: the next create or rebuild removes it too
 		}
 	}()
-	base, err := ensureBase(ctx, s, r)
+	base, releaseBase, err := ensureBase(ctx, s, r)
 	if err != nil {
 		return err
 	}
-	if err := assemble(ctx, s, base, dir, r); err != nil {
+	err = assemble(ctx, s, base, dir, r)
+	releaseBase()
+	if err != nil {
 		return err
 	}
 	a := &applier{s: s, meta: meta, rec: emptyRecord(s), want: s.Want(), r: r, detached: true,
@@ -80,6 +82,12 @@ func Rebuild(ctx context.Context, s *Spec, fresh bool, r *Reporter) (err error) 
 			}
 		}()
 	}
+	// Nobody starts the machine while its tree is swapped.
+	unbusy, err := markBusy(s.Name, "rebuild")
+	if err != nil {
+		return err
+	}
+	defer unbusy()
 	if !fresh {
 		if err := carryHome(ctx, s, ImageDir(s.Name), dir, r); err != nil {
 			return err
@@ -105,6 +113,7 @@ func Rebuild(ctx context.Context, s *Spec, fresh bool, r *Reporter) (err error) 
 		r.Send(Event{Info: fmt.Sprintf("the old tree is left in %s (%v); remove it with sudo rm -rf", dir, err)})
 	}
 	r.Send(Event{Info: fmt.Sprintf("the old machine is kept as snapshot %s (sbx restore %s %s brings it back)", snap, s.Name, snap)})
+	unbusy()
 	if running {
 		r.Phase("Starting the new machine")
 		if err := bus.StartUnit(ctx, unit); err != nil {
@@ -175,4 +184,20 @@ func noLinks(root, rel string) error {
 		}
 	}
 	return nil
+}
+
+// markBusy keeps machine name from being started (the busy drop-in) until
+// the returned function is called; the caller holds the machine's lock.
+func markBusy(name, op string) (unbusy func(), err error) {
+	if err := ensureBusyDropIn(); err != nil {
+		return nil, err
+	}
+	if err := ensureRootDir(BusyDir, 0o755); err != nil {
+		return nil, err
+	}
+	marker := filepath.Join(BusyDir, name)
+	if err := os.WriteFile(marker, []byte(fmt.Sprintf("%s %d\n", op, os.Getpid())), 0o644); err != nil {
+		return nil, fmt.Errorf("marking %s busy: %w", name, err)
+	}
+	return func() { os.Remove(marker) }, nil // best effort: the next operation rewrites it
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/sbxdev/sbx/launcher/contract"
 	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
+	"github.com/sbxdev/sbx/launcher/safetext"
 )
 
 // standing is how p's machine stands against p's (trusted) .sandbox.
@@ -62,8 +63,8 @@ func checkOwnProject(p *project, meta nspawn.Meta) error {
 		return nil
 	}
 	return WithHint(fmt.Errorf("machine %s is the machine of %s, and %s names it too (Name=%s)",
-		p.Name, quoteUntrusted(meta.Project), quoteUntrusted(p.File.Path), p.Name),
-		"%s", builder.NameCollisionHint(p.Name, quoteUntrusted(meta.Project)))
+		p.Name, safetext.Escape(meta.Project), safetext.Escape(p.File.Path), p.Name),
+		"%s", builder.NameCollisionHint(p.Name, safetext.Escape(meta.Project)))
 }
 
 // applyOnUse brings p's machine in line with its trusted .sandbox before a
@@ -107,7 +108,7 @@ func (c *Ctx) apply(ctx context.Context, bus *machine.Bus, p *project, op string
 	}
 	prog := c.newProgress()
 	var later []string
-	err = c.runRootWith(ctx, bus, "sbx-"+op+"-"+s.Name+".service", op, s.Name, data, func(e builder.Event) {
+	err = c.runRootSpec(ctx, bus, "sbx-"+op+"-"+s.Name+".service", op, s.Name, data, func(e builder.Event) {
 		later = append(later, e.NextStart...)
 		prog.event(e)
 	})
@@ -156,21 +157,4 @@ func (c *Ctx) settingsLine(p *project) string {
 		parts = append(parts, "base changed: "+st.Changes.BaseSummary()+" (needs sbx rebuild)")
 	}
 	return strings.Join(parts, "; ")
-}
-
-// quoteUntrusted escapes what a terminal would act on (C0 and C1
-// controls, bidirectional overrides) in a path someone else may have
-// chosen, keeping it readable otherwise.
-func quoteUntrusted(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) ||
-			(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

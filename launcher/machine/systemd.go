@@ -81,16 +81,16 @@ func (b *Bus) WaitUnit(ctx context.Context, unit string, done func(UnitState) bo
 }
 
 // Transient describes a one-shot root process run by systemd, whose stdout
-// and stderr go to Output (the write end of a pipe the caller reads; such
-// a unit's output does not reach the journal, so a process that wants its
-// log there writes it there itself). Input, when set, is its stdin: how a
-// spec is handed over without argv.
+// and stderr go to Output (the write end of a pipe the caller reads).
 type Transient struct {
 	Unit        string
 	Description string
 	Argv        []string
-	Input       *os.File
 	Output      *os.File
+	// Input, when set, is the unit's standard input: a file the caller
+	// opened (for reading or writing) and hands to the root process in the
+	// call itself, never through a socket another process could reach.
+	Input *os.File
 }
 
 // ErrUnitExists means a transient unit of that name is already running.
