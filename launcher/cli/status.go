@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -69,15 +68,14 @@ func (c *Ctx) status(ctx context.Context, bus *machine.Bus, t *target) error {
 // diskUsage asks the privileged helper to measure the tree (the store is
 // not readable by users); failures become a short note, not an error.
 func (c *Ctx) diskUsage(ctx context.Context, bus *machine.Bus, name string) string {
-	var size string
+	var n int64 = -1
 	unit := fmt.Sprintf("sbx-du-%s-%d.service", name, time.Now().UnixNano())
 	err := c.runRoot(ctx, bus, unit, "du", name, func(e builder.Event) {
-		if e.Info != "" {
-			size = e.Info
+		if e.Result != nil {
+			n = e.Result.Size
 		}
 	})
-	n, perr := strconv.ParseInt(size, 10, 64)
-	if err != nil || perr != nil {
+	if err != nil || n < 0 {
 		return "unknown (sudo du -sh " + builder.ImageDir(name) + ")"
 	}
 	return builder.SizeString(n)
