@@ -17,7 +17,7 @@ func statusCmd() *Command {
 		Long: `Shows the machine NAME (or the project's machine): whether it runs and since
 when, its project, distribution and release, its systemd unit, its main PID and
 the disk space its root filesystem uses, and whether it is in line with its
-trusted .sandbox ("Settings: in line with .sandbox", or the changes the next
+trusted .sandbox ("Sandbox: in line with .sandbox", or the changes the next
 sbx run will apply, and base changes that need sbx rebuild). machinectl status
 NAME shows the same machine from systemd's side.`,
 		Run: func(c *Ctx, args []string) error {
@@ -59,7 +59,7 @@ func (c *Ctx) status(ctx context.Context, bus *machine.Bus, t *target) error {
 		network = "private (its own network namespace)"
 	}
 	fmt.Fprintf(w, "Network:\t%s\n", network)
-	fmt.Fprintf(w, "Settings:\t%s\n", c.settingsOf(t))
+	fmt.Fprintf(w, "Sandbox:\t%s\n", c.settingsOf(t))
 	fmt.Fprintf(w, "Disk:\t%s\n", c.diskUsage(ctx, bus, t.Name))
 	fmt.Fprintf(w, "Created:\t%s\n", t.Meta.Created)
 	return w.Flush()

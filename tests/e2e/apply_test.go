@@ -35,7 +35,7 @@ func TestApplyOnUse(t *testing.T) {
 	t.Cleanup(func() { asAlice(t, fmt.Sprintf("cd %s && sbx rm --force >/dev/null 2>&1", sh(dir))) })
 	start := time.Now()
 	out := must(t, alice, fmt.Sprintf("cd %s && sbx run true 2>&1", sh(dir)))
-	record("create by sbx run (cached base)", time.Since(start))
+	record("create by sbx run (the first machine: base bootstrapped)", time.Since(start))
 	name := nameFromStatus(t, dir)
 	t.Logf("created %s:\n%s", name, out)
 
