@@ -28,6 +28,25 @@ systemd's .nspawn files. Sections and keys:
   [Files]   Bind= BindReadOnly=
   [Network] Private=
 
+The file stays the truth after create: edit it, run sbx allow, and the next
+sbx run, sbx shell or hook entry applies what changed, saying so in one line.
+When each change takes effect:
+
+  Packages=                  added ones installed, removed ones autoremoved
+  Setup=                     new (or changed) lines run once, in file order;
+                             lines that ran never run again
+  Bind= BindReadOnly=        mounted (or unmounted) in the running machine,
+                             else at the next start (said so)
+  Hostname= StopWhenIdle=    at once
+  Shell=                     at once (installed if missing)
+  Private=                   at the next start: done at once when nobody else
+                             is in the machine, else said (sbx restart)
+  Environment= PassEnvironment=  every command
+  Distribution= Release= Mirror=  sbx rebuild (a warning until then)
+
+An edit not yet allowed applies nothing. sbx status says whether the machine
+is in line with its .sandbox.
+
 See README.md, section ".sandbox reference", for defaults and examples.
 `,
 }
