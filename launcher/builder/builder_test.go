@@ -3,9 +3,12 @@ package builder
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sbxdev/sbx/launcher/contract"
 )
 
 func validSpec() *Spec {
@@ -23,8 +26,8 @@ func TestSpecRoundTripAndValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := DecodeSpec(arg)
-	if err != nil || got.Name != s.Name || got.User != s.User {
+	got, err := contract.DecodeSpec(arg)
+	if err != nil || got.Name != s.Name || !reflect.DeepEqual(got.User, s.User) {
 		t.Fatalf("round trip: %+v, %v", got, err)
 	}
 	bad := map[string]func(s *Spec){
@@ -51,25 +54,25 @@ func TestSpecRoundTripAndValidation(t *testing.T) {
 
 func TestSourcesFollowTheSeed(t *testing.T) {
 	s := validSpec()
-	if got := s.sources(); !slices.Equal(got, []string{
+	if got := sources(s); !slices.Equal(got, []string{
 		"deb http://deb.debian.org/debian trixie main",
 		"deb http://deb.debian.org/debian trixie-updates main",
 	}) {
 		t.Errorf("debian sources: %q", got)
 	}
 	s.Distribution, s.Release, s.Mirror = "ubuntu", "focal", "http://archive.ubuntu.com/ubuntu"
-	got := strings.Join(s.sources(), "\n")
+	got := strings.Join(sources(s), "\n")
 	for _, want := range []string{"focal main universe", "focal-updates", "focal-security", "focal-backports"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("ubuntu focal sources lack %q:\n%s", want, got)
 		}
 	}
-	if !slices.Contains(s.packages(), "ubuntu-keyring") {
-		t.Errorf("ubuntu machines need ubuntu-keyring: %q", s.packages())
+	if !slices.Contains(baseSet(s), "ubuntu-keyring") {
+		t.Errorf("ubuntu machines need ubuntu-keyring: %q", baseSet(s))
 	}
 	s.Release = "sid"
 	s.Distribution = "debian"
-	if got := s.sources(); len(got) != 1 {
+	if got := sources(s); len(got) != 1 {
 		t.Errorf("sid has no -updates suite: %q", got)
 	}
 }
@@ -77,17 +80,14 @@ func TestSourcesFollowTheSeed(t *testing.T) {
 func TestCacheKeyDependsOnTheBase(t *testing.T) {
 	a, b := validSpec(), validSpec()
 	b.Name, b.Project, b.User.Name = "other", "/srv/other", "bob" // not part of the base
-	if a.cacheKey() != b.cacheKey() {
+	b.Packages = []string{"git"}                                  // layered onto the base with apt
+	if cacheKey(a) != cacheKey(b) {
 		t.Errorf("machines of the same base have different cache keys")
 	}
-	b.Packages = []string{"git"}
-	if a.cacheKey() == b.cacheKey() {
-		t.Errorf("Packages= does not change the cache key")
-	}
 	c := validSpec()
-	c.Packages = []string{"git", "git"}
-	if b.cacheKey() != c.cacheKey() {
-		t.Errorf("a repeated package changes the cache key")
+	c.Release = "bookworm"
+	if cacheKey(a) == cacheKey(c) {
+		t.Errorf("Release= does not change the cache key")
 	}
 }
 
@@ -130,24 +130,22 @@ func TestRemoveTreeStaysInside(t *testing.T) {
 }
 
 func TestAppendOnceIsIdempotent(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "bash.bashrc")
+	root := t.TempDir()
+	p := filepath.Join(root, "etc/bash.bashrc")
+	os.MkdirAll(filepath.Dir(p), 0o755)
 	os.WriteFile(p, []byte("# system\n"), 0o644)
+	tr, err := openTree(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
 	for range 3 {
-		if err := appendOnce(p, bashHook); err != nil {
+		if err := tr.appendOnce("etc/bash.bashrc", bashHook); err != nil {
 			t.Fatal(err)
 		}
 	}
 	data, _ := os.ReadFile(p)
 	if n := strings.Count(string(data), hookMark); n != 1 {
 		t.Errorf("hook added %d times:\n%s", n, data)
-	}
-}
-
-func TestReadColon(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "group")
-	os.WriteFile(p, []byte("root:x:0:\nsudo:x:27:ada\nbroken\n"), 0o644)
-	cf, err := readColon(p)
-	if err != nil || cf.byName["sudo"] != 27 || cf.byID[0] != "root" || len(cf.byID) != 2 {
-		t.Errorf("readColon: %+v %v", cf, err)
 	}
 }

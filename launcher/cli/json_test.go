@@ -21,7 +21,7 @@ func decode(t *testing.T, b []byte, v any) {
 
 func testStatus(running bool) *machineStatus {
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	s := &machineStatus{Name: "p-1a2b3c", Unit: machine.NspawnUnit("p-1a2b3c"), Now: now, DiskBytes: 3 << 20,
+	s := &machineStatus{Name: "p-1a2b3c", Unit: machine.NspawnUnit("p-1a2b3c"), Now: now, DiskBytes: 3 << 20, Sandbox: "in line with .sandbox",
 		UnitState: machine.UnitState{Active: "inactive", Sub: "dead", Loaded: true},
 		Meta:      nspawn.Meta{Project: "/home/a/p\x1b[31m", Distribution: "debian", Release: "trixie", State: nspawn.StateReady, Created: "2026-11-30T10:00:00Z"}}
 	if running {
@@ -39,7 +39,7 @@ func TestStatusTextAndJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Machine:  p-1a2b3c\n", "State:    running since ", "(1m30s ago)", "System:   debian trixie\n",
-		"Unit:     systemd-nspawn@p-1a2b3c.service (active/running)\n", "Leader:   4242\n", "Network:  the host's (shared)\n", "Disk:     "} {
+		"Unit:     systemd-nspawn@p-1a2b3c.service (active/running)\n", "Leader:   4242\n", "Network:  the host's (shared)\n", "Sandbox:  in line with .sandbox\n", "Project:  /home/a/p\\e[31m\n", "Disk:     "} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("status text lacks %q:\n%s", want, text.String())
 		}
@@ -49,7 +49,7 @@ func TestStatusTextAndJSON(t *testing.T) {
 	}
 	var got map[string]any
 	decode(t, js.Bytes(), &got)
-	want := map[string]any{"machine": "p-1a2b3c", "state": "running", "since": "2026-12-01T08:58:30Z", "setup": "ready",
+	want := map[string]any{"machine": "p-1a2b3c", "state": "running", "since": "2026-12-01T08:58:30Z", "sandbox": "in line with .sandbox",
 		"project": "/home/a/p\x1b[31m", "distribution": "debian", "release": "trixie", "unit": "systemd-nspawn@p-1a2b3c.service",
 		"unit_state": "active", "unit_substate": "running", "leader": 4242.0, "network": "host", "disk_bytes": float64(3 << 20),
 		"created": "2026-11-30T10:00:00Z"}

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/sbxdev/sbx/launcher/nspawn"
+	"github.com/sbxdev/sbx/launcher/safetext"
 )
 
 func listCmd() *Command {
@@ -98,7 +99,7 @@ func writeList(w io.Writer, rows []listRow) error {
 		if r.Setup != nspawn.StateReady {
 			state += " (" + r.Setup + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\n", r.Name, state, r.Distribution, r.Release, r.Project)
+		fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\n", r.Name, state, r.Distribution, r.Release, safetext.Escape(r.Project))
 	}
 	return tw.Flush()
 }

@@ -2,12 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"io"
 	"strings"
 	"time"
 
-	"golang.org/x/term"
-
+	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/builder"
 )
 
@@ -26,9 +26,9 @@ type progress struct {
 
 func (c *Ctx) newProgress() *progress {
 	p := &progress{w: c.IO.Err, start: time.Now(), width: 80}
-	if f := c.IO.ErrFile; f != nil && term.IsTerminal(int(f.Fd())) {
+	if f := c.IO.ErrFile; bridge.IsTerminal(f) {
 		p.tty = true
-		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 20 {
+		if w := bridge.Width(f); w > 20 {
 			p.width = w
 		}
 	}
@@ -39,16 +39,16 @@ func (p *progress) event(e builder.Event) {
 	switch {
 	case e.Phase != "":
 		p.endPhase()
-		p.phase, p.since, p.detail = e.Phase, time.Now(), ""
+		p.phase, p.since, p.detail = safetext.Escape(e.Phase), time.Now(), ""
 		if !p.tty {
-			fmt.Fprintf(p.w, "sbx: %s\n", e.Phase)
+			fmt.Fprintf(p.w, "sbx: %s\n", p.phase)
 		}
 	case e.Log != "":
-		p.detail = e.Log
+		p.detail = safetext.Escape(e.Log)
 	case e.Out != "":
 		p.println(e.Out)
 	case e.Info != "":
-		p.println("sbx: " + e.Info)
+		p.println("sbx: " + safetext.Escape(e.Info))
 	case e.Error != "":
 		// The phase did not finish: no tick for it (an interrupt too).
 		p.failPhase()

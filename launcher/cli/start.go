@@ -5,10 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"path/filepath"
 	"time"
 
-	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/layout"
 	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
 )
@@ -36,6 +35,9 @@ func (c *Ctx) start(ctx context.Context, bus machineBus, t *target) error {
 	if t.Meta.State != nspawn.StateReady {
 		return WithHint(fmt.Errorf("machine %s is incomplete: its Setup= did not finish", t.Name),
 			"fix Setup= in .sandbox and run sbx create in the project")
+	}
+	if err := c.waitNotBusy(ctx, t.Name); err != nil {
+		return err
 	}
 	unit := machine.NspawnUnit(t.Name)
 	journal := fmt.Sprintf("see why: sudo journalctl -u %s -n 50", unit)
@@ -117,7 +119,7 @@ func (e *notReadyError) Unwrap() error { return e.err }
 
 // agentSocket is the host path of machine name's agent socket.
 func agentSocket(name string) string {
-	return filepath.Join(builder.HostRuntimeDir(name), "agent.sock")
+	return layout.HostAgentSocket(name)
 }
 
 // startTimeout bounds how long run and shell wait for a machine to boot.

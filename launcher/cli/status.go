@@ -5,13 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"text/tabwriter"
 	"time"
 
 	"github.com/sbxdev/sbx/launcher/builder"
 	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
+	"github.com/sbxdev/sbx/launcher/safetext"
 )
 
 func statusCmd() *Command {
@@ -20,14 +20,16 @@ func statusCmd() *Command {
 		Name: "status", Args: "[--json] [NAME]", Group: "Machines", Short: "show a machine's state",
 		Long: `Shows the machine NAME (or the project's machine): whether it runs and since
 when, its project, distribution and release, its systemd unit, its main PID and
-the disk space its root filesystem uses. machinectl status NAME shows the same
-machine from systemd's side.
+the disk space its root filesystem uses, and whether it is in line with its
+trusted .sandbox ("Sandbox: in line with .sandbox", or the changes the next
+sbx run will apply, and base changes that need sbx rebuild). machinectl status
+NAME shows the same machine from systemd's side.
 
 --json prints one object with the same fields: machine, state (running,
-opening, closing or stopped), since (RFC 3339, while it runs), setup (ready or
-incomplete), project, distribution, release, unit, unit_state, unit_substate,
-leader (while it runs), network (host or private), disk_bytes (when it could be
-measured) and created.`,
+opening, closing or stopped), since (RFC 3339, while it runs), project,
+distribution, release, unit, unit_state, unit_substate, leader (while it runs),
+network (host or private), sandbox, disk_bytes (when it could be measured) and
+created.`,
 		Flags: func(fs *flag.FlagSet) { jsonFlag(fs, &asJSON) },
 		Run: func(c *Ctx, args []string) error {
 			return c.onMachine(args, 0, func(ctx context.Context, bus *machine.Bus, t *target) error {
@@ -53,7 +55,8 @@ type machineStatus struct {
 	Unit      string
 	UnitState machine.UnitState
 	Meta      nspawn.Meta
-	DiskBytes int64 // -1 when it could not be measured
+	Sandbox   string // how it stands against its .sandbox (settingsOf)
+	DiskBytes int64  // -1 when it could not be measured
 	Now       time.Time
 }
 
@@ -73,10 +76,6 @@ func (s *machineStatus) fields() []field {
 			leader = m.Leader
 		}
 	}
-	setupText := ""
-	if s.Meta.State != nspawn.StateReady {
-		setupText = s.Meta.State + " (run sbx create in the project to finish it)"
-	}
 	network, networkText := "host", "the host's (shared)"
 	if s.Meta.Private {
 		network, networkText = "private", "private (its own network namespace)"
@@ -89,8 +88,7 @@ func (s *machineStatus) fields() []field {
 		{"Machine", "machine", s.Name, s.Name},
 		{"State", "state", stateText, state},
 		{"", "since", "", since},
-		{"Setup", "setup", setupText, s.Meta.State},
-		{"Project", "project", s.Meta.Project, s.Meta.Project},
+		{"Project", "project", safetext.Escape(s.Meta.Project), s.Meta.Project},
 		{"System", "distribution", s.Meta.Distribution + " " + s.Meta.Release, s.Meta.Distribution},
 		{"", "release", "", s.Meta.Release},
 		{"Unit", "unit", fmt.Sprintf("%s (%s/%s)", s.Unit, s.UnitState.Active, s.UnitState.Sub), s.Unit},
@@ -98,6 +96,7 @@ func (s *machineStatus) fields() []field {
 		{"", "unit_substate", "", s.UnitState.Sub},
 		{"Leader", "leader", textOf(leader), leader},
 		{"Network", "network", networkText, network},
+		{"Sandbox", "sandbox", s.Sandbox, s.Sandbox},
 		{"Disk", "disk_bytes", diskText, disk},
 		{"Created", "created", s.Meta.Created, s.Meta.Created},
 	}
@@ -141,22 +140,38 @@ func (c *Ctx) machineStatus(ctx context.Context, bus *machine.Bus, t *target) (*
 		return nil, err
 	}
 	return &machineStatus{Name: t.Name, Running: m, Unit: unit, UnitState: st, Meta: t.Meta,
-		DiskBytes: c.diskUsage(ctx, bus, t.Name), Now: time.Now()}, nil
+		Sandbox: c.settingsOf(t), DiskBytes: c.diskUsage(ctx, bus, t.Name), Now: time.Now()}, nil
 }
 
 // diskUsage asks the privileged helper to measure the tree (the store is
 // not readable by users); -1 when that fails (status says how to measure).
 func (c *Ctx) diskUsage(ctx context.Context, bus *machine.Bus, name string) int64 {
-	var size string
+	var n int64 = -1
 	unit := fmt.Sprintf("sbx-du-%s-%d.service", name, time.Now().UnixNano())
 	err := c.runRoot(ctx, bus, unit, "du", name, func(e builder.Event) {
-		if e.Info != "" {
-			size = e.Info
+		if e.Result != nil {
+			n = e.Result.Size
 		}
 	})
-	n, perr := strconv.ParseInt(size, 10, 64)
-	if err != nil || perr != nil {
+	if err != nil {
 		return -1
 	}
 	return n
+}
+
+// settingsOf says how t stands against its project's .sandbox, read only
+// when trusted.
+func (c *Ctx) settingsOf(t *target) string {
+	p := t.Project
+	if p == nil {
+		loaded, err := c.loadProject(t.Meta.Project)
+		if err != nil || loaded.Name != t.Name {
+			return "unknown (no .sandbox naming it in " + safetext.Escape(t.Meta.Project) + ")"
+		}
+		if err := c.requireTrust(loaded); err != nil {
+			return "unknown (" + safetext.Escape(loaded.File.Path) + " is not trusted)"
+		}
+		p = loaded
+	}
+	return c.settingsLine(p)
 }

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"github.com/sbxdev/sbx/launcher/trust"
 )
 
@@ -98,7 +99,7 @@ func trustList(c *Ctx, asJSON bool) error {
 		if r.Missing {
 			missing = " (missing)"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s%s\n", r.Status, r.Decided.Local().Format(time.DateTime), r.Path, missing)
+		fmt.Fprintf(w, "%s\t%s\t%s%s\n", r.Status, r.Decided.Local().Format(time.DateTime), safetext.Escape(r.Path), missing)
 	}
 	return w.Flush()
 }

@@ -12,6 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+
+	"github.com/sbxdev/sbx/launcher/layout"
 )
 
 // Dir is where systemd looks for trusted per-machine settings.
@@ -35,13 +38,14 @@ type Meta struct {
 	State        string
 	Created      string // RFC 3339
 	Private      bool   // private network (read from [Network])
+	// Applied is the record of what has been applied to the machine
+	// (contract.Record, encoded on one line); empty for machines made
+	// before sbx kept one.
+	Applied string
 }
 
 // Mount is one bind mount; Guest empty means the same path.
-type Mount struct {
-	Host, Guest string
-	ReadOnly    bool
-}
+type Mount = layout.Bind
 
 // Settings is everything that goes into the file.
 type Settings struct {
@@ -65,6 +69,9 @@ func Render(s Settings) (string, error) {
 		{"release", s.Meta.Release},
 		{"state", s.Meta.State},
 		{"created", s.Meta.Created},
+	}
+	if s.Meta.Applied != "" {
+		meta = append(meta, [2]string{"applied", s.Meta.Applied})
 	}
 	for _, kv := range meta {
 		if strings.ContainsAny(kv[1], "\n\r") {
@@ -133,10 +140,29 @@ func Write(name string, s Settings) error {
 		return err
 	}
 	tmp := Path(name) + ".tmp"
-	if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+	if err := writeSynced(tmp, []byte(text)); err != nil {
+		os.Remove(tmp) // best effort
 		return err
 	}
 	return os.Rename(tmp, Path(name))
+}
+
+// writeSynced writes a new file and syncs it, so that a crash right after
+// the rename never leaves an empty settings file under the machine's name.
+func writeSynced(path string, data []byte) error {
+	os.Remove(path) // best effort: a leftover of a crash
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // ErrNotSbx means the machine exists but was not made by sbx.
@@ -181,6 +207,8 @@ func ParseMeta(data []byte) (Meta, error) {
 			m.State = v
 		case "created":
 			m.Created = v
+		case "applied":
+			m.Applied = v
 		}
 	}
 	return m, nil

@@ -14,13 +14,13 @@ func TestStatusListJSON(t *testing.T) {
 	must(t, alice, "cd "+sh(sharedDir)+" && sbx start")
 	var st map[string]any
 	decodeJSON(t, must(t, alice, "cd "+sh(sharedDir)+" && sbx status --json"), &st)
-	for k, want := range map[string]any{"machine": name, "state": "running", "setup": "ready", "project": sharedDir,
+	for k, want := range map[string]any{"machine": name, "state": "running", "project": sharedDir,
 		"distribution": "debian", "release": "trixie", "unit": "systemd-nspawn@" + name + ".service", "unit_state": "active", "network": "host"} {
 		if st[k] != want {
 			t.Errorf("status --json %q = %#v, want %#v", k, st[k], want)
 		}
 	}
-	for _, k := range []string{"since", "leader", "disk_bytes", "created"} {
+	for _, k := range []string{"since", "leader", "disk_bytes", "created", "sandbox"} {
 		if st[k] == nil {
 			t.Errorf("status --json of a running machine lacks %q: %v", k, st)
 		}

@@ -190,14 +190,14 @@ func TestExportImport(t *testing.T) {
 	}
 
 	// The name exists here: refused.
-	if _, errOut, code := asAlice(t, "sbx import "+archive); code == 0 || !strings.Contains(errOut, "exists already") {
+	if _, errOut, code := asAlice(t, fmt.Sprintf("cd %s && sbx import %s", sh(snapDir), archive)); code == 0 || !strings.Contains(errOut, "exists already") {
 		t.Errorf("importing over an existing machine: exit %d\n%s", code, errOut)
 	}
 
 	copyName, copyDir := "snap-copy", "/home/alice/src/snap copy"
 	newProject(t, copyDir, "[Machine]\nName="+copyName+"\nPackages=python3-minimal\n")
 	start = time.Now()
-	out = must(t, alice, fmt.Sprintf("cd %s && sbx import %s --name %s --project . 2>&1", sh(copyDir), archive, copyName))
+	out = must(t, alice, fmt.Sprintf("cd %s && sbx import %s %s --project . 2>&1", sh(copyDir), archive, copyName))
 	record("import (tar.gz)", time.Since(start))
 	if !strings.Contains(out, "machine "+copyName+" is ready") {
 		t.Errorf("sbx import said:\n%s", out)
@@ -229,7 +229,7 @@ cp /etc/systemd/nspawn/%[1]s.nspawn evil.nspawn
 ln -s /tmp a/rootfs/etc
 echo owned > b/rootfs/etc/evil
 tar -cf bad.tar evil.nspawn -C a rootfs -C ../b rootfs/etc/evil`, name))
-	_, errOut, code := asAlice(t, "sbx import /home/alice/bad/bad.tar")
+	_, errOut, code := asAlice(t, fmt.Sprintf("cd %s && sbx import /home/alice/bad/bad.tar", sh(snapDir)))
 	if code == 0 || !strings.Contains(errOut, "below the symbolic link") {
 		t.Errorf("importing an archive that writes through a symlink: exit %d\n%s", code, errOut)
 	}

@@ -1,5 +1,0 @@
-//go:build !linux
-
-package builder
-
-func bindMount(string, string) error { return errUnsupported }
