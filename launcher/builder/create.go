@@ -49,11 +49,13 @@ func Create(ctx context.Context, s *Spec, r *Reporter) error {
 	if err := removeTree(build); err != nil {
 		return fmt.Errorf("removing a stale build: %w", err)
 	}
-	base, err := ensureBase(ctx, s, r)
+	base, releaseBase, err := ensureBase(ctx, s, r)
 	if err != nil {
 		return err
 	}
-	if err := assemble(ctx, s, base, build, r); err != nil {
+	err = assemble(ctx, s, base, build, r)
+	releaseBase()
+	if err != nil {
 		removeTree(build) // best effort: the next create removes it too
 		return err
 	}

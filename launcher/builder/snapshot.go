@@ -165,7 +165,7 @@ func lockMachine(name string, r *Reporter) (release func(), err error) {
 // same filesystem as the store, otherwise a compressed tar. The snapshot
 // appears under its name only once complete.
 func Snapshot(ctx context.Context, ref SnapRef, r *Reporter) error {
-	release, err := lockMachine(ref.Machine, r)
+	release, err := lockBusy(ref.Machine, "snapshot", r)
 	if err != nil {
 		return err
 	}

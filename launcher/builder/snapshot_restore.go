@@ -19,7 +19,7 @@ import (
 // interruption (or a full disk) leaves the old tree as it was and no half
 // tree behind.
 func Restore(ctx context.Context, ref SnapRef, r *Reporter) error {
-	release, err := lockMachine(ref.Machine, r)
+	release, err := lockBusy(ref.Machine, "restore", r)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ const (
 	MachinesDir = "/var/lib/machines"
 	RuntimeDir  = "/var/lib/sbx/machines" // per-machine dir bound at /run/sbx in the guest
 	LibDir      = "/usr/local/lib/sbx"    // holds the binary; bound read-only into machines
-	LockDir     = "/run/lock/sbx"
+	LockDir     = "/run/sbx/locks"        // root's alone (0700); see lock.go
 )
 
 // User is the host user the machine is made for.
@@ -31,6 +31,8 @@ type User struct {
 	GID   int
 	Home  string
 	Shell string // login shell inside the machine
+	// Groups are the user's supplementary groups, given inside too.
+	Groups []Group `json:",omitempty"`
 }
 
 // Bind is an extra bind mount from [Files].

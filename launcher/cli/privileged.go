@@ -21,6 +21,12 @@ var errBusy = machine.ErrUnitExists
 // show. Ctrl-C (or SIGTERM/SIGHUP) stops the unit, whose process then cleans
 // up and reports; runRoot keeps reading until it has.
 func (c *Ctx) runRoot(ctx context.Context, bus *machine.Bus, unit, op, arg string, show func(builder.Event)) error {
+	return c.runRootWith(ctx, bus, unit, op, arg, nil, show)
+}
+
+// runRootWith is runRoot with input (when not nil) as the unit's standard
+// input: a file the user opened, passed in the StartTransientUnit call.
+func (c *Ctx) runRootWith(ctx context.Context, bus *machine.Bus, unit, op, arg string, input *os.File, show func(builder.Event)) error {
 	self, err := filepath.EvalSymlinks(c.Self)
 	if err != nil {
 		return fmt.Errorf("finding the sbx binary: %w", err)
@@ -32,7 +38,7 @@ func (c *Ctx) runRoot(ctx context.Context, bus *machine.Bus, unit, op, arg strin
 	defer r.Close()
 	err = bus.StartTransient(ctx, machine.Transient{
 		Unit: unit, Description: "sbx " + op + " " + arg,
-		Argv: []string{self, "__root", op, arg}, Output: w,
+		Argv: []string{self, "__root", op, arg}, Output: w, Input: input,
 	})
 	w.Close() // systemd holds its own copy now
 	if err != nil {

@@ -42,7 +42,11 @@ func (c *Ctx) home() string {
 func (c *Ctx) loadProject(dir string) (*project, error) {
 	path, err := sandboxfile.Find(dir)
 	if errors.Is(err, sandboxfile.ErrNotFound) {
-		return nil, WithHint(err, "create one with `sbx init` in the project's top directory, or name a machine: sbx %s NAME", c.Cmd.Name)
+		hint := "create one with `sbx init` in the project's top directory"
+		if c.Cmd != nil && strings.Contains(c.Cmd.Args, "NAME") { // only where NAME is a form of the command
+			hint += ", or name a machine: sbx " + c.Cmd.Name + " NAME"
+		}
+		return nil, WithHint(err, "%s", hint)
 	}
 	if err != nil {
 		return nil, err
@@ -107,7 +111,7 @@ func (c *Ctx) spec(p *project) (*builder.Spec, error) {
 	}
 	s := &builder.Spec{
 		Name: p.Name, Project: f.Root,
-		User:         builder.User{Name: u.Name, UID: u.UID, Group: g.Name, GID: u.GID, Home: u.Home, Shell: shell},
+		User:         builder.User{Name: u.Name, UID: u.UID, Group: g.Name, GID: u.GID, Home: u.Home, Shell: shell, Groups: hostGroups(u)},
 		Distribution: f.Machine.Distribution, Release: f.Machine.Release, Mirror: f.Machine.Mirror,
 		Packages: f.Machine.Packages, Hostname: f.Machine.Hostname, Private: f.Network.Private,
 		Setup: f.Exec.Setup, Lang: c.Env["LANG"], Arch: debArch(),

@@ -86,6 +86,9 @@ func (c *Ctx) runInMachine(argv []string, extraEnv []string, root, login bool, r
 	if err != nil {
 		return err
 	}
+	if status == ExitNotFound {
+		c.suggestPackage(p, argv[0], req)
+	}
 	if status != 0 {
 		return &ExitError{Code: status}
 	}

@@ -87,6 +87,10 @@ type Transient struct {
 	Description string
 	Argv        []string
 	Output      *os.File
+	// Input, when set, is the unit's standard input: a file the caller
+	// opened (for reading or writing) and hands to the root process in the
+	// call itself, never through a socket another process could reach.
+	Input *os.File
 }
 
 // ErrUnitExists means a transient unit of that name is already running.
@@ -103,10 +107,14 @@ func (b *Bus) StartTransient(ctx context.Context, t Transient) error {
 		{"Type", dbus.MakeVariant("exec")},
 		{"CollectMode", dbus.MakeVariant("inactive-or-failed")},
 		{"PrivateMounts", dbus.MakeVariant(true)},
-		{"StandardInput", dbus.MakeVariant("null")},
 		{"StandardOutputFileDescriptor", dbus.MakeVariant(fd)},
 		{"StandardErrorFileDescriptor", dbus.MakeVariant(fd)},
 		{"TimeoutStopUSec", dbus.MakeVariant(uint64(60 * time.Second / time.Microsecond))},
+	}
+	if t.Input != nil {
+		props = append(props, property{"StandardInputFileDescriptor", dbus.MakeVariant(dbus.UnixFD(t.Input.Fd()))})
+	} else {
+		props = append(props, property{"StandardInput", dbus.MakeVariant("null")})
 	}
 	var job dbus.ObjectPath
 	err := b.systemd().CallWithContext(ctx, systemdMgr+".StartTransientUnit", 0,
