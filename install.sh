@@ -303,7 +303,7 @@ newest_go_deb() {
 # release has no new enough Go and the source is not configured yet.
 add_backports() {
 	# shellcheck disable=SC1091 # the host's own file
-	codename=$(. /etc/os-release && [ "${ID:-}" = debian ] && echo "${VERSION_CODENAME:-}")
+	codename=$(. /etc/os-release && if [ "${ID:-}" = debian ]; then echo "${VERSION_CODENAME:-}"; fi)
 	[ -n "$codename" ] || return 1
 	if apt-cache policy | grep -q "n=$codename-backports,"; then
 		return 1 # already there, and it has no new enough Go either

@@ -99,7 +99,7 @@ step "unit and script tests" go test -count=1 ./...
 # Debian 13 (trixie): the install, lifecycle and exec tests (and the bare
 # host install) run on a trixie test host too, alongside the full suite on
 # Debian 12, into a log printed after it.
-trixie_tests='^(TestInstall|TestPolkit|TestUninstall|TestLifecycle|TestRemove|TestRun)'
+trixie_tests='^(TestInstall.*|TestPolkit.*|TestUninstallThenReinstall|TestCompletionsInLoginShells|TestDoctor|TestLifecycle|TestRemove|TestRun.*)$'
 trixie_log=$(mktemp /tmp/sbx-e2e-trixie.XXXXXX)
 SBX_E2E_SUITE=trixie go test -tags e2e -count=1 -timeout 40m -v -run "$trixie_tests" ./tests/e2e/ >"$trixie_log" 2>&1 &
 trixie_pid=$!
