@@ -206,6 +206,19 @@ func TestHostOpenLogin(t *testing.T) {
 	if !strings.HasPrefix(path, "/dev/pts/") {
 		t.Errorf("OpenLogin path = %q, want /dev/pts/N", path)
 	}
+	// The getty on it prints the login prompt (read it all, as sbx login
+	// would, before hanging up).
+	var screen []byte
+	buf := make([]byte, 4096)
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(string(screen), "login:") && time.Now().Before(deadline) {
+		master.SetReadDeadline(time.Now().Add(time.Second)) // best effort
+		n, _ := master.Read(buf)
+		screen = append(screen, buf[:n]...)
+	}
+	if !strings.Contains(string(screen), "login:") {
+		t.Errorf("no login prompt on %s; it shows %q", path, screen)
+	}
 }
 
 // TestHostNotAuthorized runs as a user outside group sbx (SBX_TEST_DENIED=1):

@@ -57,6 +57,7 @@ func TestMachinePackage(t *testing.T) {
 	if r.Err != nil || r.Code != 0 || !strings.Contains(r.Stdout, "--- PASS: TestHostManager") {
 		t.Errorf("launcher/machine's private-connection test as root: %s", r)
 	}
-	// Leave the shared machine as the other tests expect it: running.
-	must(t, alice, "cd "+sh(sharedDir)+" && sbx start")
+	// Leave the shared machine as the other tests expect it: running, and
+	// freshly booted (the package's tests opened a login console in it).
+	must(t, alice, "cd "+sh(sharedDir)+" && sbx stop && sbx start")
 }
