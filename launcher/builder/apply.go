@@ -138,7 +138,7 @@ func applyTo(ctx context.Context, s *Spec, meta nspawn.Meta, built bool, r *Repo
 func (a *applier) steps(ctx context.Context) error {
 	ch := contract.Diff(a.rec, a.want)
 	for _, step := range []func(context.Context, contract.Changes) error{
-		a.binds, a.private, a.hostname, a.agent, a.packages, a.shell, a.setup,
+		a.binds, a.private, a.hostname, a.agent, a.packages, a.hostShell, a.shell, a.setup,
 	} {
 		if err := step(ctx, ch); err != nil {
 			if ctx.Err() != nil {
