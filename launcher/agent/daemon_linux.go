@@ -58,6 +58,11 @@ func Daemon(o DaemonOptions) error {
 	if log == nil {
 		log = io.Discard
 	}
+	if o.ConfigPath != "" {
+		// a test's agent: not in a machine, leave the system alone
+	} else if err := linkSbx(guestSbxLink, guestBinary); err != nil {
+		fmt.Fprintf(log, "sbx agent: putting sbx on the machine's PATH: %v\n", err) // best effort
+	}
 	srv := &Server{OwnerUID: cfg.OwnerUID, Logf: func(f string, a ...any) { fmt.Fprintf(log, "sbx agent: "+f+"\n", a...) }}
 	go func() {
 		for sig := range sigs {

@@ -48,6 +48,9 @@ The shell hook (sbx hook) runs 'sbx shell --auto' when you cd into a project.`,
 			if auto {
 				return c.autoShell(cdFile, root, env)
 			}
+			if m := c.insideMachine(); m != "" {
+				return alreadyInside(m)
+			}
 			return c.shell(cdFile, root, env)
 		},
 	}
