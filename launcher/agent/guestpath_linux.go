@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 )
 
-// guestSbxLink is where sbx appears on the machine's PATH: a Makefile or
+// GuestSbxLink is where sbx appears on the machine's PATH: a Makefile or
 // an editor task that calls `sbx run …` works inside the machine too.
-const guestSbxLink = "/usr/local/bin/sbx"
+const GuestSbxLink = "/usr/local/bin/sbx"
 
 // linkSbx points /usr/local/bin/sbx at the bound binary unless something
 // else is there already (a tool the user installed keeps its place).

@@ -35,6 +35,9 @@ type userSessions struct {
 	RuntimeBase string
 	// Enable asks logind to keep the user's session (default: loginctl enable-linger).
 	Enable func(ctx context.Context, name string) error
+	// Up reports whether the user's manager finished starting (default:
+	// user@UID.service is active).
+	Up func(ctx context.Context, uid int) bool
 
 	mu   sync.Mutex
 	done map[int]bool // uids whose session was waited for once already
@@ -49,9 +52,7 @@ func (us *userSessions) env(u guestUser) []string {
 	}
 	dir := filepath.Join(orDefault(us.RuntimeBase, runtimeBase), strconv.Itoa(u.UID))
 	bus := filepath.Join(dir, "bus")
-	if _, err := os.Stat(filepath.Join(dir, "systemd")); err != nil {
-		us.start(u, dir)
-	}
+	us.start(u)
 	if _, err := os.Stat(dir); err != nil {
 		return nil
 	}
@@ -63,8 +64,9 @@ func (us *userSessions) env(u guestUser) []string {
 }
 
 // start enables lingering for u when it is not yet on and waits for the
-// user's manager; only the first command of a uid ever waits.
-func (us *userSessions) start(u guestUser, dir string) {
+// user's manager to finish starting; only the first command of a uid (after
+// the machine started) ever waits, the others take a mutex.
+func (us *userSessions) start(u guestUser) {
 	us.mu.Lock()
 	defer us.mu.Unlock()
 	if us.done[u.UID] {
@@ -86,14 +88,22 @@ func (us *userSessions) start(u guestUser, dir string) {
 			return // no logind here: commands run without a session
 		}
 	}
-	for ctx.Err() == nil {
-		if _, err := os.Stat(filepath.Join(dir, "systemd", "private")); err == nil {
-			return
-		}
+	up := us.Up
+	if up == nil {
+		up = managerUp
+	}
+	for ctx.Err() == nil && !up(ctx, u.UID) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
 func enableLinger(ctx context.Context, name string) error {
 	return exec.CommandContext(ctx, "loginctl", "enable-linger", name).Run()
+}
+
+// managerUp reports whether user@UID.service is active: the user's
+// manager reports ready only once its start-up finished, so `systemctl
+// --user is-system-running` then says running (or degraded).
+func managerUp(ctx context.Context, uid int) bool {
+	return exec.CommandContext(ctx, "systemctl", "is-active", "--quiet", "user@"+strconv.Itoa(uid)+".service").Run() == nil
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -24,6 +25,9 @@ func TestUserSessionEnv(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "systemd", "private"), nil, 0o600)
 		os.WriteFile(filepath.Join(dir, "bus"), nil, 0o600)
 		return nil
+	}, Up: func(_ context.Context, uid int) bool {
+		_, err := os.Stat(filepath.Join(base, strconv.Itoa(uid), "systemd", "private"))
+		return err == nil
 	}}
 	want := []string{"XDG_RUNTIME_DIR=" + filepath.Join(base, "1000"), "DBUS_SESSION_BUS_ADDRESS=unix:path=" + filepath.Join(base, "1000", "bus")}
 	for i := 0; i < 2; i++ {

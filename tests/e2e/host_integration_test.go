@@ -1,0 +1,121 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The machine the host-integration tests share: the tools they call
+// inside, built once.
+const hostIntDir = "/home/alice/src/hostint"
+
+var (
+	hostIntOnce sync.Once
+	hostIntName string
+)
+
+// hostInt returns the host-integration project's machine, created and
+// started.
+func hostInt(t *testing.T) string {
+	t.Helper()
+	hostIntOnce.Do(func() {
+		newProject(t, hostIntDir, "[Machine]\nPackages=bc\n")
+		name, _ := createProject(t, hostIntDir)
+		hostIntName = name
+	})
+	if hostIntName == "" {
+		t.Fatal("the host-integration machine could not be created (see the first test that tried)")
+	}
+	return hostIntName
+}
+
+// inHostInt runs script as alice in the host-integration project.
+func inHostInt(t *testing.T, script string) (stdout, stderr string, code int) {
+	t.Helper()
+	hostInt(t)
+	return asAlice(t, fmt.Sprintf("cd %s && %s", sh(hostIntDir), script))
+}
+
+// TestUserSession: every command runs in the user's session: its runtime
+// directory, its systemd manager and its D-Bus.
+func TestUserSession(t *testing.T) {
+	out, errOut, code := inHostInt(t, `sbx run sh -c 'echo "rt=$XDG_RUNTIME_DIR"; test -d "$XDG_RUNTIME_DIR" && test -O "$XDG_RUNTIME_DIR" && echo rt-ok; echo "bus=$DBUS_SESSION_BUS_ADDRESS"; test -S /run/user/1000/bus && echo bus-ok; systemctl --user is-system-running' 2>&1`)
+	for _, want := range []string{"rt=/run/user/1000\n", "rt-ok\n", "bus=unix:path=/run/user/1000/bus\n", "bus-ok\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in the session's output; exit %d:\n%s%s", want, code, out, errOut)
+		}
+	}
+	if !strings.HasSuffix(out, "running\n") && !strings.HasSuffix(out, "degraded\n") {
+		t.Errorf("systemctl --user is-system-running: exit %d:\n%s%s", code, out, errOut)
+	}
+	// The user's bus answers (a real D-Bus daemon behind the socket).
+	if out, errOut, code := inHostInt(t, `sbx run busctl --user --no-pager status --no-legend 2>&1 | head -3`); code != 0 || !strings.Contains(out, "=") {
+		t.Errorf("busctl --user status: exit %d %q %s", code, out, errOut)
+	}
+}
+
+// TestSbxInsideMachine: sbx is on the machine's PATH; sbx run inside runs
+// right there, with the command's own status and streams; sbx shell says
+// where you are.
+func TestSbxInsideMachine(t *testing.T) {
+	name := hostInt(t)
+	if out, errOut, code := inHostInt(t, `sbx run bash -lc 'command -v sbx; sbx run echo ok'`); code != 0 || out != "/usr/local/bin/sbx\nok\n" {
+		t.Errorf("sbx run echo ok typed inside: exit %d %q %s", code, out, errOut)
+	}
+	out, errOut, code := inHostInt(t, `sbx run sh -c 'sbx run sh -c "echo out; echo err >&2; exit 7"'`)
+	if code != 7 || out != "out\n" || errOut != "err\n" {
+		t.Errorf("status and streams through sbx run inside: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if _, errOut, code := inHostInt(t, `sbx run sh -c 'cd /tmp && sbx run no-such-tool'`); code != 127 || !strings.Contains(errOut, "no-such-tool: command not found") {
+		t.Errorf("not found inside: exit %d %q", code, errOut)
+	}
+	if out, _, code := inHostInt(t, `sbx run sh -c 'sbx run -C /etc -e X=1 sh -c "pwd; echo \$X"'`); code != 0 || out != "/etc\n1\n" {
+		t.Errorf("-C and -e inside: exit %d %q", code, out)
+	}
+	_, errOut, code = inHostInt(t, `sbx run sbx shell </dev/null`)
+	if code != 125 || !strings.Contains(errOut, "already in machine "+name) {
+		t.Errorf("sbx shell inside: exit %d %q", code, errOut)
+	}
+}
+
+// TestShim: a machine's command on the host's PATH, from any directory,
+// with stdin, status and the working directory passed; --rm and sbx rm
+// take shims away.
+func TestShim(t *testing.T) {
+	hostInt(t)
+	must(t, alice, "cd "+sh(hostIntDir)+" && sbx shim bc && sbx shim --dir ~/shims sh")
+	if out, errOut, code := asAlice(t, `cd / && echo 2+3 | ~/.local/bin/bc`); code != 0 || out != "5\n" {
+		t.Errorf("echo 2+3 | bc from /: exit %d %q %s", code, out, errOut)
+	}
+	if _, _, code := asAlice(t, `cd / && ~/shims/sh -c 'exit 3'`); code != 3 {
+		t.Errorf("shim exit status: %d, want 3", code)
+	}
+	// A directory the machine has is used; one it lacks falls back to the
+	// project, said once on stderr.
+	if out, errOut, code := asAlice(t, `cd /etc && ~/shims/sh -c pwd`); code != 0 || out != "/etc\n" || errOut != "" {
+		t.Errorf("shim in /etc: exit %d %q %q", code, out, errOut)
+	}
+	out, errOut, code := asAlice(t, `mkdir -p ~/only-on-host && cd ~/only-on-host && ~/shims/sh -c pwd`)
+	if code != 0 || out != hostIntDir+"\n" || strings.Count(errOut, "is not in this machine; running in "+hostIntDir) != 1 {
+		t.Errorf("shim in a host-only directory: exit %d %q %q", code, out, errOut)
+	}
+	if out := must(t, alice, "sbx shim --list"); !strings.Contains(out, "bc\t") || !strings.Contains(out, "/home/alice/shims/sh") {
+		t.Errorf("sbx shim --list: %q", out)
+	}
+	must(t, alice, "cd "+sh(hostIntDir)+" && sbx shim --rm bc && test ! -e ~/.local/bin/bc")
+}
+
+// TestZHostIntRemove runs after the host-integration tests (file order):
+// sbx rm of the machine takes its shims with it, and says so.
+func TestZHostIntRemove(t *testing.T) {
+	name := hostInt(t)
+	out := must(t, alice, "test -e ~/shims/sh && sbx rm --force "+name+" 2>&1")
+	if !strings.Contains(out, "removed shim /home/alice/shims/sh") {
+		t.Errorf("sbx rm did not say it removed the shim:\n%s", out)
+	}
+	must(t, alice, "test ! -e ~/shims/sh && ! sbx shim --list 2>/dev/null | grep -q "+sh(name))
+}
