@@ -132,6 +132,7 @@ func (c *Ctx) spec(p *project) (*builder.Spec, error) {
 		}
 		s.Binds = append(s.Binds, builder.Bind{Host: b.Host, Guest: b.Guest, ReadOnly: b.ReadOnly})
 	}
+	s.Binds = append(s.Binds, c.hostBinds(f.Host)...)
 	return s, s.Validate()
 }
 

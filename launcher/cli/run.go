@@ -94,7 +94,9 @@ func (c *Ctx) runProject(p *project, o runOpts) error {
 	if o.ReturnFile != "" {
 		env = append(env, "SBX_RETURN_FILE="+o.ReturnFile)
 	}
-	req := agent.Request{Argv: o.Argv, Env: env, Dir: o.Dir, DirFallback: o.DirFallback, Root: o.Root, Login: o.Login}
+	links := c.linkHost(p)
+	defer func() { links.close() }()
+	req := agent.Request{Argv: o.Argv, Env: links.apply(env, o.Env), Dir: o.Dir, DirFallback: o.DirFallback, Root: o.Root, Login: o.Login}
 	stdio := agent.Stdio{In: c.IO.In, Out: c.IO.OutFile, Err: c.IO.ErrFile}
 	ctx := context.Background()
 	status, err := agent.Run(ctx, agentSocket(p.Name), req, stdio)
@@ -102,6 +104,9 @@ func (c *Ctx) runProject(p *project, o runOpts) error {
 		if err := c.ensureRunning(ctx, p); err != nil {
 			return err
 		}
+		links.close() // made before the machine ran: its directory may be new
+		links = c.linkHost(p)
+		req.Env = links.apply(env, o.Env)
 		status, err = agent.Run(ctx, agentSocket(p.Name), req, stdio)
 	}
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The machine the host-integration tests share: the tools they call
@@ -23,7 +24,14 @@ var (
 func hostInt(t *testing.T) string {
 	t.Helper()
 	hostIntOnce.Do(func() {
-		newProject(t, hostIntDir, "[Machine]\nPackages=bc\n")
+		// The host's side: an SSH agent's tools, an X server, a git
+		// identity, all there before the machine starts.
+		must(t, "root", "command -v ssh-agent >/dev/null && command -v Xvfb >/dev/null || "+
+			"{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-client xvfb; } >/dev/null")
+		must(t, "root", "systemctl is-active -q sbx-e2e-xvfb || systemd-run -q --uid=alice --unit=sbx-e2e-xvfb Xvfb :42 -nolisten tcp")
+		waitUntil(t, alice, "test -S /tmp/.X11-unix/X42", time.Minute)
+		must(t, alice, "git config --global user.name 'Alice Example' && mkdir -p ~/.config/git && echo '*.swp' > ~/.config/git/ignore")
+		newProject(t, hostIntDir, "[Machine]\nPackages=bc openssh-client git x11-utils\n\n[Host]\nDisplay=yes\n")
 		name, _ := createProject(t, hostIntDir)
 		hostIntName = name
 	})
@@ -109,6 +117,55 @@ func TestShim(t *testing.T) {
 	must(t, alice, "cd "+sh(hostIntDir)+" && sbx shim --rm bc && test ! -e ~/.local/bin/bc")
 }
 
+// TestSSHAgent: the host's agent works inside, also after it was started
+// anew at another path; without one nothing is set.
+func TestSSHAgent(t *testing.T) {
+	hostInt(t)
+	start := func(dir string) string {
+		return fmt.Sprintf(`mkdir -p %[1]s && rm -f %[1]s/agent.sock && eval "$(ssh-agent -s -a %[1]s/agent.sock)" >/dev/null && echo "$SSH_AGENT_PID"`, dir)
+	}
+	must(t, alice, "rm -f ~/.ssh/e2e && mkdir -p ~/.ssh && ssh-keygen -q -t ed25519 -N '' -C e2e-key -f ~/.ssh/e2e")
+	fp := strings.Fields(must(t, alice, "ssh-keygen -lf ~/.ssh/e2e.pub"))[1]
+	for _, dir := range []string{"/tmp/ssh-first", "/tmp/ssh-second-login"} {
+		pid := strings.TrimSpace(must(t, alice, start(dir)))
+		out, errOut, code := inHostInt(t, fmt.Sprintf("export SSH_AUTH_SOCK=%s/agent.sock && ssh-add -q ~/.ssh/e2e && sbx run sh -c 'echo \"$SSH_AUTH_SOCK\"; ssh-add -l'", dir))
+		if code != 0 || !strings.Contains(out, fp) || !strings.HasPrefix(out, "/run/sbx/ssh-agent.") {
+			t.Errorf("agent at %s: ssh-add -l inside: exit %d\n%s%s", dir, code, out, errOut)
+		}
+		must(t, alice, "kill "+pid)
+	}
+	if out, _, _ := inHostInt(t, `env -u SSH_AUTH_SOCK sbx run sh -c 'echo "${SSH_AUTH_SOCK-none}"'`); out != "none\n" {
+		t.Errorf("without a host agent SSH_AUTH_SOCK inside is %q", out)
+	}
+	// The relay's socket goes with the command.
+	if out := must(t, "root", "ls /var/lib/sbx/machines/"+hostIntName+"/"); strings.Contains(out, "ssh-agent.") {
+		t.Errorf("relay sockets left behind: %s", out)
+	}
+}
+
+// TestGitConfig: the host's git identity and ~/.config/git, read-only.
+func TestGitConfig(t *testing.T) {
+	hostInt(t)
+	if out, errOut, code := inHostInt(t, "sbx run git config user.name"); code != 0 || out != "Alice Example\n" {
+		t.Errorf("git config user.name inside: exit %d %q %s", code, out, errOut)
+	}
+	if out, _, code := inHostInt(t, "sbx run cat /home/alice/.config/git/ignore"); code != 0 || !strings.Contains(out, "*.swp") {
+		t.Errorf("~/.config/git inside: exit %d %q", code, out)
+	}
+	if _, _, code := inHostInt(t, "sbx run git config --global user.email x@example.org"); code == 0 {
+		t.Error("~/.gitconfig is writable inside; want read-only")
+	}
+}
+
+// TestDisplay: a GUI program inside reaches the host's X server.
+func TestDisplay(t *testing.T) {
+	hostInt(t)
+	out, errOut, code := inHostInt(t, "DISPLAY=:42 sbx run xdpyinfo | grep -m1 'name of display'")
+	if code != 0 || !strings.Contains(out, ":42") {
+		t.Errorf("xdpyinfo inside: exit %d %q %s", code, out, errOut)
+	}
+}
+
 // TestZHostIntRemove runs after the host-integration tests (file order):
 // sbx rm of the machine takes its shims with it, and says so.
 func TestZHostIntRemove(t *testing.T) {
@@ -118,4 +175,5 @@ func TestZHostIntRemove(t *testing.T) {
 		t.Errorf("sbx rm did not say it removed the shim:\n%s", out)
 	}
 	must(t, alice, "test ! -e ~/shims/sh && ! sbx shim --list 2>/dev/null | grep -q "+sh(name))
+	asRoot(t, "systemctl stop sbx-e2e-xvfb") // best effort
 }
