@@ -17,10 +17,17 @@ import (
 var errBusy = machine.ErrUnitExists
 
 // runRoot runs `sbx __root OP ARG` as root in the transient unit `unit`,
-// through systemd, so a member of group sbx needs no sudo. Its events go to
-// show. Ctrl-C (or SIGTERM/SIGHUP) stops the unit, whose process then cleans
-// up and reports; runRoot keeps reading until it has.
+// through systemd, so a member of group sbx needs no sudo. input (a spec)
+// is its standard input, a pipe; its events come back on another and go
+// to show; its log goes to the journal. Ctrl-C (or SIGTERM/SIGHUP) stops
+// the unit, whose process then cleans up and reports; runRoot keeps
+// reading until it has.
 func (c *Ctx) runRoot(ctx context.Context, bus *machine.Bus, unit, op, arg string, show func(builder.Event)) error {
+	return c.runRootWith(ctx, bus, unit, op, arg, nil, show)
+}
+
+// runRootWith is runRoot with input on the helper's standard input.
+func (c *Ctx) runRootWith(ctx context.Context, bus *machine.Bus, unit, op, arg string, input []byte, show func(builder.Event)) error {
 	self, err := filepath.EvalSymlinks(c.Self)
 	if err != nil {
 		return fmt.Errorf("finding the sbx binary: %w", err)
@@ -30,10 +37,24 @@ func (c *Ctx) runRoot(ctx context.Context, bus *machine.Bus, unit, op, arg strin
 		return err
 	}
 	defer r.Close()
-	err = bus.StartTransient(ctx, machine.Transient{
+	t := machine.Transient{
 		Unit: unit, Description: "sbx " + op + " " + arg,
 		Argv: []string{self, "__root", op, arg}, Output: w,
-	})
+	}
+	if input != nil {
+		in, inw, err := os.Pipe()
+		if err != nil {
+			w.Close()
+			return err
+		}
+		defer in.Close()
+		go func() {
+			inw.Write(input) // best effort: a helper that fails to read says so
+			inw.Close()
+		}()
+		t.Input = in
+	}
+	err = bus.StartTransient(ctx, t)
 	w.Close() // systemd holds its own copy now
 	if err != nil {
 		return err

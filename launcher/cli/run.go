@@ -23,7 +23,9 @@ sbx's, stdout and stderr stay apart, pipes and stdin EOF work, Ctrl-C and other
 signals reach it, and on a terminal it gets a terminal of its own inside the
 machine that follows your window's size.
 
-The machine is created and started first when needed (progress on stderr).
+The machine is created and started first when needed (progress on stderr),
+and what changed in the trusted .sandbox since the last use is applied first,
+in one line: "sbx: applying .sandbox to NAME: Packages= +bc; Setup= 1 new line".
 
 Examples:
   sbx run make -j8
@@ -73,7 +75,9 @@ type runOpts struct {
 
 // runInMachine runs argv in the machine of the project around the current
 // directory, starting (and creating) the machine when its agent does not
-// answer. The fast path is one file read, one connect and one exchange.
+// answer, and bringing it in line with its .sandbox first (applyOnUse).
+// The fast path is two small file reads (the .sandbox and the machine's
+// record), one connect and one exchange.
 func (c *Ctx) runInMachine(argv []string, extraEnv []string, root, login bool, returnFile string) error {
 	p, wd, err := c.currentProject()
 	if err != nil {
@@ -87,6 +91,10 @@ func (c *Ctx) runProject(p *project, o runOpts) error {
 	if err := c.requireTrustInteractive(p); err != nil {
 		return err
 	}
+	ctx := context.Background()
+	if err := c.applyOnUse(ctx, p); err != nil {
+		return err
+	}
 	env, err := c.guestEnv(p, o.Env)
 	if err != nil {
 		return err
@@ -98,7 +106,6 @@ func (c *Ctx) runProject(p *project, o runOpts) error {
 	defer func() { links.close() }()
 	req := agent.Request{Argv: o.Argv, Env: links.apply(env, o.Env), Dir: o.Dir, DirFallback: o.DirFallback, Root: o.Root, Login: o.Login}
 	stdio := agent.Stdio{In: c.IO.In, Out: c.IO.OutFile, Err: c.IO.ErrFile}
-	ctx := context.Background()
 	status, err := agent.Run(ctx, agentSocket(p.Name), req, stdio)
 	if errors.Is(err, agent.ErrUnavailable) {
 		if err := c.ensureRunning(ctx, p); err != nil {

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/layout"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 	"github.com/sbxdev/sbx/launcher/trust"
 )
@@ -84,7 +85,7 @@ func (c *Ctx) shell(cdFile string, root bool, env []string) error {
 	name := "return." + hex.EncodeToString(rnd[:])
 	hostFile := filepath.Join(builder.HostRuntimeDir(p.Name), name)
 	defer os.Remove(hostFile)
-	err = c.runInMachine(argv, env, root, login, "/run/sbx/"+name)
+	err = c.runInMachine(argv, env, root, login, layout.GuestRuntime+"/"+name)
 	if data, rerr := os.ReadFile(hostFile); rerr == nil && len(data) > 0 {
 		if werr := os.WriteFile(cdFile, data, 0o600); werr != nil {
 			return werr

@@ -16,8 +16,10 @@ func statusCmd() *Command {
 		Name: "status", Args: "[NAME]", Group: "Machines", Short: "show a machine's state",
 		Long: `Shows the machine NAME (or the project's machine): whether it runs and since
 when, its project, distribution and release, its systemd unit, its main PID and
-the disk space its root filesystem uses. machinectl status NAME shows the same
-machine from systemd's side.`,
+the disk space its root filesystem uses, and whether it is in line with its
+trusted .sandbox ("Settings: in line with .sandbox", or the changes the next
+sbx run will apply, and base changes that need sbx rebuild). machinectl status
+NAME shows the same machine from systemd's side.`,
 		Run: func(c *Ctx, args []string) error {
 			return c.onMachine(args, 0, c.status)
 		},
@@ -46,9 +48,6 @@ func (c *Ctx) status(ctx context.Context, bus *machine.Bus, t *target) error {
 	}
 	fmt.Fprintf(w, "Machine:\t%s\n", t.Name)
 	fmt.Fprintf(w, "State:\t%s\n", state)
-	if t.Meta.State != "ready" {
-		fmt.Fprintf(w, "Setup:\t%s (run sbx create in the project to finish it)\n", t.Meta.State)
-	}
 	fmt.Fprintf(w, "Project:\t%s\n", t.Meta.Project)
 	fmt.Fprintf(w, "System:\t%s %s\n", t.Meta.Distribution, t.Meta.Release)
 	fmt.Fprintf(w, "Unit:\t%s (%s/%s)\n", unit, st.Active, st.Sub)
@@ -60,6 +59,7 @@ func (c *Ctx) status(ctx context.Context, bus *machine.Bus, t *target) error {
 		network = "private (its own network namespace)"
 	}
 	fmt.Fprintf(w, "Network:\t%s\n", network)
+	fmt.Fprintf(w, "Settings:\t%s\n", c.settingsOf(t))
 	fmt.Fprintf(w, "Disk:\t%s\n", c.diskUsage(ctx, bus, t.Name))
 	fmt.Fprintf(w, "Created:\t%s\n", t.Meta.Created)
 	return w.Flush()
@@ -80,4 +80,21 @@ func (c *Ctx) diskUsage(ctx context.Context, bus *machine.Bus, name string) stri
 		return "unknown (sudo du -sh " + builder.ImageDir(name) + ")"
 	}
 	return builder.SizeString(n)
+}
+
+// settingsOf says how t stands against its project's .sandbox, read only
+// when trusted.
+func (c *Ctx) settingsOf(t *target) string {
+	p := t.Project
+	if p == nil {
+		loaded, err := c.loadProject(t.Meta.Project)
+		if err != nil || loaded.Name != t.Name {
+			return "unknown (no .sandbox naming it in " + quoteUntrusted(t.Meta.Project) + ")"
+		}
+		if err := c.requireTrust(loaded); err != nil {
+			return "unknown (" + quoteUntrusted(loaded.File.Path) + " is not trusted)"
+		}
+		p = loaded
+	}
+	return c.settingsLine(p)
 }

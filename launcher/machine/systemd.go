@@ -80,12 +80,15 @@ func (b *Bus) WaitUnit(ctx context.Context, unit string, done func(UnitState) bo
 	}
 }
 
-// Transient describes a one-shot root process run by systemd, whose stdout
-// and stderr go to Output (the write end of a pipe the caller reads).
+// Transient describes a one-shot root process run by systemd, whose
+// stdout goes to Output (the write end of a pipe the caller reads) and
+// whose stderr goes to the journal (its log, under the unit's name).
+// Input, when set, is its stdin: how a spec is handed over without argv.
 type Transient struct {
 	Unit        string
 	Description string
 	Argv        []string
+	Input       *os.File
 	Output      *os.File
 }
 
@@ -103,10 +106,14 @@ func (b *Bus) StartTransient(ctx context.Context, t Transient) error {
 		{"Type", dbus.MakeVariant("exec")},
 		{"CollectMode", dbus.MakeVariant("inactive-or-failed")},
 		{"PrivateMounts", dbus.MakeVariant(true)},
-		{"StandardInput", dbus.MakeVariant("null")},
 		{"StandardOutputFileDescriptor", dbus.MakeVariant(fd)},
-		{"StandardErrorFileDescriptor", dbus.MakeVariant(fd)},
+		{"StandardError", dbus.MakeVariant("journal")},
 		{"TimeoutStopUSec", dbus.MakeVariant(uint64(60 * time.Second / time.Microsecond))},
+	}
+	if t.Input != nil {
+		props = append(props, property{"StandardInputFileDescriptor", dbus.MakeVariant(dbus.UnixFD(t.Input.Fd()))})
+	} else {
+		props = append(props, property{"StandardInput", dbus.MakeVariant("null")})
 	}
 	var job dbus.ObjectPath
 	err := b.systemd().CallWithContext(ctx, systemdMgr+".StartTransientUnit", 0,
