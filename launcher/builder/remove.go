@@ -41,7 +41,7 @@ func Remove(ctx context.Context, name string, r *Reporter) error {
 	if err := os.Remove(nspawn.Path(name)); err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	return nil
+	return removeDropIns(ctx, name)
 }
 
 // DiskUsage reports the size of the machine's tree in bytes.

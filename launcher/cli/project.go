@@ -127,7 +127,9 @@ func (c *Ctx) spec(p *project) (*contract.Spec, error) {
 				"create it, or remove that line")
 		}
 	}
-	s.Binds = append(s.Binds, c.hostBinds(f.Host)...)
+	if err := c.checkDevices(p); err != nil {
+		return nil, err
+	}
 	return s, s.Validate()
 }
 

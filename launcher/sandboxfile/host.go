@@ -1,6 +1,7 @@
 package sandboxfile
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 )
@@ -16,6 +17,8 @@ type Host struct {
 	Display      bool     // X11, Wayland, PipeWire/PulseAudio sockets and variables
 	GPU          bool     // /dev/dri and /dev/nvidia* in the machine
 	Devices      []string // Device= nodes, absolute, cleaned, under /dev
+	// Home is the user's home the file was read for (~/.gitconfig).
+	Home string
 }
 
 // WantSSHAgent reports whether the host's SSH agent is passed, given
@@ -41,20 +44,41 @@ func setHostBool(set func(*Host, bool)) func(p *parser, v string) *valueError {
 	}
 }
 
-// setDevice takes one device node: a path under /dev, as Bind= never may.
+// setGPGAgent accepts only no for now: passing gpg-agent's socket needs
+// gpg inside to find it where its own agent would be, which sbx does not
+// do yet; a yes that did nothing would be worse than a clear no.
+func setGPGAgent(p *parser, v string) *valueError {
+	b, ok := parseBool(v)
+	if !ok {
+		return bad("not a boolean", "use yes or no (also true/false, 1/0, on/off)")
+	}
+	if b {
+		return bad("GPGAgent=yes is not supported by this sbx yet", "remove the line; for signed commits inside, import the key into the machine's gpg")
+	}
+	return nil
+}
+
+// setDevice takes device nodes: paths under /dev, as Bind= never may.
 func setDevice(p *parser, v string) *valueError {
 	for _, d := range strings.Fields(v) {
-		if !filepath.IsAbs(d) {
-			return bad("not an absolute path", "name the device node, e.g. Device=/dev/fuse")
+		if err := ValidDevice(d); err != nil {
+			return bad(err.Error(), "name the device node, e.g. Device=/dev/fuse")
 		}
-		c := filepath.Clean(d)
-		if !strings.HasPrefix(c, "/dev/") || c == "/dev/pts" || strings.HasPrefix(c, "/dev/pts/") {
-			return bad(d+" is not a device node under /dev", "name the device node, e.g. Device=/dev/kvm")
-		}
-		if strings.ContainsAny(c, ":\\ \t\"'") {
-			return bad(d+" has characters a device path does not have", "")
-		}
-		p.f.Host.Devices = append(p.f.Host.Devices, c)
+		p.f.Host.Devices = append(p.f.Host.Devices, d)
+	}
+	return nil
+}
+
+// ValidDevice accepts an absolute, clean path under /dev that a .nspawn
+// Bind= line and a DeviceAllow= line can both hold, outside /dev/pts.
+func ValidDevice(d string) error {
+	switch {
+	case !filepath.IsAbs(d) || filepath.Clean(d) != d:
+		return fmt.Errorf("%q is not an absolute, clean path", d)
+	case !strings.HasPrefix(d, "/dev/") || d == "/dev/pts" || strings.HasPrefix(d, "/dev/pts/"):
+		return fmt.Errorf("%s is not a device node under /dev", d)
+	case strings.ContainsAny(d, ":\\ \t\n\r\"'"):
+		return fmt.Errorf("%q has characters a device path does not have", d)
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ var keys = []keySpec{
 	{section: "Files", name: "BindReadOnly", repeatable: true, example: "BindReadOnly=~/.gitconfig", set: setBind(true)},
 	{section: "Network", name: "Private", example: "Private=no", set: setPrivate},
 	{section: "Host", name: "SSHAgent", example: "SSHAgent=yes", set: setHostBool(func(h *Host, b bool) { h.SSHAgentSet, h.SSHAgent = true, b })},
-	{section: "Host", name: "GPGAgent", example: "GPGAgent=yes", set: setHostBool(func(h *Host, b bool) { h.GPGAgent = b })},
+	{section: "Host", name: "GPGAgent", example: "GPGAgent=no", set: setGPGAgent},
 	{section: "Host", name: "GitConfig", example: "GitConfig=no", set: setHostBool(func(h *Host, b bool) { h.GitConfigSet, h.GitConfig = true, b })},
 	{section: "Host", name: "Display", example: "Display=yes", set: setHostBool(func(h *Host, b bool) { h.Display = b })},
 	{section: "Host", name: "GPU", example: "GPU=yes", set: setHostBool(func(h *Host, b bool) { h.GPU = b })},

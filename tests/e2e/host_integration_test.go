@@ -166,6 +166,37 @@ func TestDisplay(t *testing.T) {
 	}
 }
 
+// TestDevices: a device node the machine does not have is refused to it
+// until Device= names it; then (after the restart sbx asks for) it opens
+// inside. GPU=yes on a host without a GPU says so, and the machine runs.
+func TestDevices(t *testing.T) {
+	name := hostInt(t)
+	must(t, "root", "test -c /dev/fuse || mknod -m 0666 /dev/fuse c 10 229")
+	if out, _, code := inHostInt(t, "sbx run sh -c 'exec 3<>/dev/fuse && echo opened' 2>&1"); code == 0 {
+		t.Errorf("/dev/fuse opens inside without Device=: %q", out)
+	}
+	must(t, alice, "cd "+sh(hostIntDir)+" && printf 'Device=/dev/fuse\nGPU=yes\n' >> .sandbox && sbx allow >/dev/null")
+	out, errOut, code := inHostInt(t, "sbx run true")
+	for _, want := range []string{"Device= +/dev/fuse", "takes effect at the next start of " + name, "GPU=yes, but this host has no GPU device"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("sbx run after adding Device= and GPU=: exit %d, stderr lacks %q:\n%s%s", code, want, out, errOut)
+		}
+	}
+	must(t, alice, "cd "+sh(hostIntDir)+" && sbx restart >/dev/null 2>&1")
+	if out, errOut, code := inHostInt(t, "sbx run sh -c 'exec 3<>/dev/fuse && echo opened'"); code != 0 || out != "opened\n" {
+		t.Errorf("/dev/fuse with Device=: exit %d %q %s", code, out, errOut)
+	}
+	if out := must(t, "root", "cat /etc/systemd/system/systemd-nspawn@"+name+".service.d/sbx-devices.conf"); !strings.Contains(out, "DeviceAllow=/dev/fuse rwm") {
+		t.Errorf("device drop-in: %q", out)
+	}
+	// Bind= under /dev stays refused.
+	must(t, alice, "cd "+sh(hostIntDir)+" && cp .sandbox /tmp/sandbox.keep && printf '[Files]\nBind=/dev/kvm\n' >> .sandbox")
+	if _, errOut, code := inHostInt(t, "sbx allow"); code == 0 || !strings.Contains(errOut, "/dev") {
+		t.Errorf("Bind=/dev/kvm accepted: exit %d %s", code, errOut)
+	}
+	must(t, alice, "cd "+sh(hostIntDir)+" && cp /tmp/sandbox.keep .sandbox && sbx allow >/dev/null")
+}
+
 // TestZHostIntRemove runs after the host-integration tests (file order):
 // sbx rm of the machine takes its shims with it, and says so.
 func TestZHostIntRemove(t *testing.T) {
@@ -176,4 +207,8 @@ func TestZHostIntRemove(t *testing.T) {
 	}
 	must(t, alice, "test ! -e ~/shims/sh && ! sbx shim --list 2>/dev/null | grep -q "+sh(name))
 	asRoot(t, "systemctl stop sbx-e2e-xvfb") // best effort
+	asAlice(t, "rm -rf ~/.gitconfig ~/.config/git ~/.ssh/e2e ~/.ssh/e2e.pub ~/shims ~/only-on-host")
+	if out := must(t, "root", "ls /etc/systemd/system/"); strings.Contains(out, "systemd-nspawn@"+name) {
+		t.Errorf("sbx rm left the unit's drop-ins: %s", out)
+	}
 }
