@@ -12,9 +12,9 @@ import (
 
 func shimCmd() *Command {
 	var dir string
-	var list, rm, jsonOut, force bool
+	var list, rm, jsonOut, force, desktop bool
 	return &Command{
-		Name: "shim", Args: "[--dir DIR] COMMAND... | --list | --rm COMMAND...", Group: "Integration",
+		Name: "shim", Args: "[--dir DIR] COMMAND... | --desktop APP... | --list | --rm COMMAND...", Group: "Integration",
 		Short: "put commands of the project's machine on the host's PATH",
 		Long: `Writes a small script ~/.local/bin/COMMAND (or DIR/COMMAND) that runs COMMAND
 in this project's machine from anywhere, like sbx run: arguments, stdin,
@@ -30,6 +30,10 @@ Examples:
   sbx shim --list
   sbx shim --rm bc
 
+--desktop APP makes a desktop entry on the host for the machine's
+/usr/share/applications/APP.desktop (in ~/.local/share/applications); it
+needs Display=yes in the .sandbox's [Host]. Remove it with --rm APP.desktop.
+
 Shims are remembered per machine ($XDG_DATA_HOME/sbx/shims); sbx rm of the
 machine removes them.`,
 		Flags: func(fs *flag.FlagSet) {
@@ -38,6 +42,7 @@ machine removes them.`,
 			fs.BoolVar(&rm, "rm", false, "remove the shims of the COMMANDs named")
 			fs.BoolVar(&jsonOut, "json", false, "with --list: print JSON")
 			fs.BoolVar(&force, "force", false, "replace a file at the shim's place that sbx did not write")
+			fs.BoolVar(&desktop, "desktop", false, "make host desktop entries for the machine's APP.desktop files")
 		},
 		Run: func(c *Ctx, args []string) error {
 			switch {
@@ -50,6 +55,8 @@ machine removes them.`,
 				return Usagef("name the command(s) to shim, e.g. sbx shim make")
 			case rm:
 				return c.rmShims(args)
+			case desktop:
+				return c.writeDesktopShims(args)
 			}
 			return c.writeShims(args, dir, force)
 		},

@@ -164,6 +164,16 @@ func TestDisplay(t *testing.T) {
 	if code != 0 || !strings.Contains(out, ":42") {
 		t.Errorf("xdpyinfo inside: exit %d %q %s", code, out, errOut)
 	}
+
+	// A desktop entry on the host for an application of the machine; its
+	// Exec= line, run as a launcher would, opens on the host's display.
+	must(t, alice, "cd "+sh(hostIntDir)+` && printf '[Desktop Entry]\nType=Application\nName=Display info\nExec=xdpyinfo -display :42 %%F\n' | sbx run --root sh -c 'cat > /usr/share/applications/e2e-xdpy.desktop' && sbx shim --desktop e2e-xdpy`)
+	entry := "/home/alice/.local/share/applications/sbx-" + hostIntName + "-e2e-xdpy.desktop"
+	script := fmt.Sprintf(`cd / && exec_line=$(sed -n 's/^Exec=//p' %s) && eval "set -- $exec_line" && "$@" | grep -m1 'name of display'`, entry)
+	if out, errOut, code := asAlice(t, script); code != 0 || !strings.Contains(out, ":42") {
+		t.Errorf("desktop entry's Exec=: exit %d %q %s", code, out, errOut)
+	}
+	must(t, alice, "sbx shim --rm e2e-xdpy.desktop && test ! -e "+entry)
 }
 
 // TestDevices: a device node the machine does not have is refused to it
