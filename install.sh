@@ -5,16 +5,20 @@
 #   sudo ./install.sh --uninstall
 #
 # Installs systemd-container, debootstrap, keyrings, polkit and D-Bus; the
-# sbx binary (/usr/local/lib/sbx/sbx, linked from /usr/local/bin/sbx); the
-# group "sbx" with a polkit rule that lets its members manage machines
-# without a password; and shell completions. Membership of "sbx" is
-# root-equivalent, like the docker group.
+# sbx binary (/usr/local/lib/sbx/sbx, linked from /usr/local/bin/sbx), built
+# from this checkout with a Go toolchain from the distribution's packages
+# when there is no Go that can build it; the group "sbx" with a polkit rule
+# that lets its members manage machines without a password; and shell
+# completions. What it adds besides its own files (the Go packages, an apt
+# source) is written to /var/lib/sbx/install.state, so --uninstall removes
+# exactly that. Membership of "sbx" is root-equivalent, like the docker group.
 set -eu
 
 LIBDIR=/usr/local/lib/sbx
 BIN=$LIBDIR/sbx
 LINK=/usr/local/bin/sbx
 STATEDIR=/var/lib/sbx
+STATE=$STATEDIR/install.state
 RULE=/etc/polkit-1/rules.d/50-sbx.rules
 PKLA=/etc/polkit-1/localauthority/50-local.d/50-sbx.pkla
 BASH_COMPLETION=/usr/local/share/bash-completion/completions/sbx
@@ -41,6 +45,12 @@ Sets this host up for sbx: installs the packages sbx needs (systemd-container,
 debootstrap, keyrings, polkit, dbus), the sbx binary, the group "sbx" and a
 polkit rule letting its members start and manage machines without a password,
 and shell completions. Running it again is safe.
+
+Without --binary it builds sbx from this checkout. When no Go on this host can
+(Go 1.21 or later, which fetches the exact release go.mod names through the Go
+module proxy), it installs the newest golang-1.NN-go the distribution has
+(on Debian 12 from bookworm-backports, adding that apt source if missing);
+--uninstall removes those again.
 
 Options:
   --binary PATH  install this sbx binary (default: ./sbx next to this script,
@@ -78,7 +88,62 @@ done
 
 here=$(cd "$(dirname "$0")" && pwd)
 
+# ---- helpers ----------------------------------------------------------------
+
+apt_updated=no
+apt_update() {
+	if [ "$apt_updated" = no ]; then
+		apt-get update -q || die "apt-get update failed" "check the network and /etc/apt/sources.list, then re-run"
+		apt_updated=yes
+	fi
+}
+deb_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+deb_available() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | grep -qv '(none)'; }
+deb_list() { dpkg-query -W -f='${Status} ${Package}\n' | sed -n 's/^install ok installed //p' | sort; }
+
+# The state file lists what install.sh added that is not its own file, one
+# "KIND VALUE" a line (KIND: apt-source, deb, pacman, rpm), for --uninstall.
+state_add() {
+	mkdir -p "$STATEDIR"
+	grep -qxF "$1 $2" "$STATE" 2>/dev/null || printf '%s %s\n' "$1" "$2" >>"$STATE"
+}
+state_get() {
+	if [ -f "$STATE" ]; then sed -n "s/^$1 //p" "$STATE"; fi
+}
+
 # ---- uninstall --------------------------------------------------------------
+
+# uninstall_added removes the packages and apt sources install.sh added. A
+# package something else has come to depend on is kept: dpkg, rpm and
+# pacman refuse to remove it, and we say so.
+uninstall_added() {
+	debs='' rpms='' pacs=''
+	for p in $(state_get deb); do deb_installed "$p" && debs="$debs $p"; done
+	for p in $(state_get rpm); do rpm -q "$p" >/dev/null 2>&1 && rpms="$rpms $p"; done
+	for p in $(state_get pacman); do pacman -Q "$p" >/dev/null 2>&1 && pacs="$pacs $p"; done
+	# shellcheck disable=SC2086 # word splitting of the package lists is intended
+	{
+		if [ -n "$debs" ]; then
+			say "removing packages install.sh installed:$debs"
+			dpkg --purge $debs || warn "kept$debs: see dpkg's reason above (remove them with apt-get purge if you like)"
+		fi
+		if [ -n "$rpms" ]; then
+			say "removing packages install.sh installed:$rpms"
+			rpm -e $rpms || warn "kept$rpms: see rpm's reason above"
+		fi
+		if [ -n "$pacs" ]; then
+			say "removing packages install.sh installed:$pacs"
+			pacman -R --noconfirm $pacs || warn "kept$pacs: see pacman's reason above"
+		fi
+	}
+	sources=$(state_get apt-source)
+	if [ -n "$sources" ]; then
+		# shellcheck disable=SC2086 # one path a word, as state_add wrote them
+		remove $sources
+		apt-get update -qq || warn "apt-get update after removing$sources failed; run it again later"
+	fi
+	remove "$STATE"
+}
 
 remove() {
 	for f in "$@"; do
@@ -90,6 +155,7 @@ remove() {
 }
 
 if [ "$uninstall" = yes ]; then
+	uninstall_added
 	remove "$LINK" "$LIBDIR" "$RULE" "$PKLA" "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION" "$MANPAGE"
 	# Runtime directories of existing machines stay while there are any.
 	if [ -d "$STATEDIR/machines" ]; then
@@ -107,7 +173,8 @@ if [ "$uninstall" = yes ]; then
 	say ""
 	say "sbx is uninstalled. Machines in /var/lib/machines and their settings in"
 	say "/etc/systemd/nspawn were left alone (list: machinectl list-images;"
-	say "remove one: machinectl remove NAME). Distribution packages were kept."
+	say "remove one: machinectl remove NAME). Distribution packages that were there"
+	say "before, or that sbx runs with (systemd-container, debootstrap, polkit), were kept."
 	exit 0
 fi
 
@@ -125,15 +192,6 @@ fi
 
 # ---- packages ---------------------------------------------------------------
 
-apt_updated=no
-apt_update() {
-	if [ "$apt_updated" = no ]; then
-		apt-get update -q || die "apt-get update failed" "check the network and /etc/apt/sources.list, then re-run"
-		apt_updated=yes
-	fi
-}
-deb_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
-deb_available() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | grep -qv '(none)'; }
 
 install_apt() {
 	missing=
@@ -194,9 +252,139 @@ if [ "$packages" = yes ]; then
 	fi
 fi
 
+# ---- Go toolchain -----------------------------------------------------------
+
+# Go 1.21 and later fetch the exact release go.mod names (GOTOOLCHAIN=auto)
+# through the Go module proxy, so any of them can build sbx.
+GO_MIN_MINOR=21
+
+# go_minor GO prints N for a Go 1.N.x, or fails if GO does not run.
+go_minor() {
+	v=$(cd / && GOTOOLCHAIN=local "$1" version 2>/dev/null) || return 1
+	v=${v#go version go1.}
+	v=${v%%[!0-9]*}
+	[ -n "$v" ] && printf '%s\n' "$v"
+}
+
+# find_go sets go to a Go on this host that can build sbx: on PATH (sudo's
+# PATH lacks /usr/local/go/bin), in /usr/local/go, or a Debian golang-1.N-go.
+find_go() {
+	for g in "$(command -v go || true)" /usr/local/go/bin/go /usr/lib/go-1.*/bin/go; do
+		if [ -z "$g" ] || [ ! -x "$g" ]; then continue; fi
+		m=$(go_minor "$g") || continue
+		if [ "$m" -ge "$GO_MIN_MINOR" ]; then
+			go=$g
+			say "go: using $g (go1.$m)"
+			return 0
+		fi
+		say "go: $g is go1.$m, too old to build sbx (needs go1.$GO_MIN_MINOR or later)"
+	done
+	return 1
+}
+
+# newest_go_deb prints the newest golang-1.N-go apt can install with N >= GO_MIN_MINOR.
+newest_go_deb() {
+	apt-cache pkgnames golang-1. 2>/dev/null | sed -n 's/^golang-1\.\([0-9][0-9]*\)-go$/\1/p' | sort -nr |
+		while read -r m; do
+			if [ "$m" -ge "$GO_MIN_MINOR" ] && deb_available "golang-1.$m-go"; then
+				echo "golang-1.$m-go"
+				break
+			fi
+		done
+}
+
+# add_backports adds DISTRO-backports from deb.debian.org when this Debian
+# release has no new enough Go and the source is not configured yet.
+add_backports() {
+	# shellcheck disable=SC1091 # the host's own file
+	codename=$(. /etc/os-release && [ "${ID:-}" = debian ] && echo "${VERSION_CODENAME:-}")
+	[ -n "$codename" ] || return 1
+	if apt-cache policy | grep -q "n=$codename-backports,"; then
+		return 1 # already there, and it has no new enough Go either
+	fi
+	src=/etc/apt/sources.list.d/sbx-$codename-backports.list
+	signed=
+	if [ -f /usr/share/keyrings/debian-archive-keyring.gpg ]; then
+		signed='[signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] '
+	fi
+	say "adding the apt source $codename-backports in $src: Debian $codename's own Go is too old to build sbx"
+	printf 'deb %shttp://deb.debian.org/debian %s-backports main\n' "$signed" "$codename" >"$src"
+	state_add apt-source "$src"
+	apt_updated=no
+	apt_update
+}
+
+install_go_apt() {
+	apt_update
+	pkg=$(newest_go_deb)
+	if [ -z "$pkg" ] && add_backports; then
+		pkg=$(newest_go_deb)
+	fi
+	[ -n "$pkg" ] || die "no Go 1.$GO_MIN_MINOR or later is packaged for this release, and no Go here can build sbx" \
+		"install Go 1.$GO_MIN_MINOR or later (e.g. in /usr/local/go), or pass --binary PATH"
+	deb_list >"$tmpdir/debs.before"
+	say "installing $pkg (to build sbx; --uninstall removes it)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$pkg" ||
+		die "installing $pkg failed" "fix apt (see above), then re-run install.sh"
+	deb_list >"$tmpdir/debs.after"
+	for p in $(comm -13 "$tmpdir/debs.before" "$tmpdir/debs.after"); do state_add deb "$p"; done
+	v=${pkg#golang-}
+	go=/usr/lib/go-${v%-go}/bin/go
+}
+
+# install_go installs a distribution Go and sets go to it.
+install_go() {
+	[ "$packages" = yes ] || die "no Go here can build sbx (go1.$GO_MIN_MINOR or later), and --no-packages says not to install one" \
+		"install Go 1.$GO_MIN_MINOR or later, or pass --binary PATH"
+	if command -v apt-get >/dev/null; then
+		install_go_apt
+	elif command -v pacman >/dev/null; then
+		pacman -Q go >/dev/null 2>&1 || state_add pacman go
+		say "installing go with pacman (to build sbx; --uninstall removes it)"
+		pacman -S --needed --noconfirm go || die "pacman failed" "install go, then re-run"
+		go=/usr/bin/go
+	elif command -v dnf >/dev/null; then
+		rpm -q golang >/dev/null 2>&1 || state_add rpm golang
+		say "installing golang with dnf (to build sbx; --uninstall removes it)"
+		dnf install -y golang || die "dnf failed" "install golang, then re-run"
+		go=/usr/bin/go
+	else
+		die "no Go here can build sbx (go1.$GO_MIN_MINOR or later)" "install Go, or pass --binary PATH"
+	fi
+	if ! m=$(go_minor "$go") || [ "$m" -lt "$GO_MIN_MINOR" ]; then
+		die "the Go just installed ($go) is not go1.$GO_MIN_MINOR or later" "install a newer Go, or pass --binary PATH"
+	fi
+	say "go: using $go (go1.$m)"
+}
+
+# build_sbx builds the checkout with $go into $tmpdir/sbx. The toolchain
+# go.mod names, the modules and the build cache go to a directory of their
+# own that is removed afterwards: nothing is left in root's home.
+build_sbx() {
+	want=$(sed -n 's/^go //p' "$here/go.mod")
+	rev=$(GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0="$here" \
+		git -C "$here" rev-parse --short=12 HEAD 2>/dev/null || true)
+	ldflags=
+	[ -z "$rev" ] || ldflags="-X github.com/sbxdev/sbx/launcher/cli.Version=devel-$rev"
+	goenv=${XDG_CONFIG_HOME:-${HOME:-/root}/.config}/go/env
+	[ -f "$goenv" ] || goenv=off
+	say "building sbx from $here with Go $want (fetched through the Go module proxy if $go is older)"
+	start=$(date +%s)
+	mkdir -p "$tmpdir/go"
+	(cd "$here" && env GOTOOLCHAIN=auto GOENV="$goenv" GOFLAGS=-modcacherw CGO_ENABLED=0 \
+		GOPATH="$tmpdir/go/path" GOMODCACHE="$tmpdir/go/mod" GOCACHE="$tmpdir/go/cache" \
+		XDG_CONFIG_HOME="$tmpdir/go/config" \
+		"$go" build -trimpath -buildvcs=false -ldflags="$ldflags" -o "$tmpdir/sbx" ./cmd/sbx) ||
+		die "go build failed" "fix the build (see above), or pass --binary PATH"
+	say "built sbx in $(($(date +%s) - start)) s"
+	rm -rf "$tmpdir/go"
+}
+
 # ---- binary -----------------------------------------------------------------
 
-tmpdir=$(mktemp -d)
+# /var/tmp, not /tmp: a build fetches a Go toolchain and modules (~300 MB)
+# and /tmp is a small tmpfs on Debian 13.
+tmpdir=$(mktemp -d /var/tmp/sbx-install.XXXXXX)
 trap 'rm -rf "$tmpdir"' EXIT
 
 if [ -z "$binary" ] && [ -x "$here/sbx" ] && [ ! -d "$here/sbx" ]; then
@@ -204,14 +392,11 @@ if [ -z "$binary" ] && [ -x "$here/sbx" ] && [ ! -d "$here/sbx" ]; then
 fi
 if [ -z "$binary" ]; then
 	if [ -f "$here/go.mod" ] && grep -q '^module github.com/sbxdev/sbx$' "$here/go.mod"; then
-		command -v go >/dev/null || die "no sbx binary given and go is not installed to build one" \
-			"pass --binary PATH, or install Go and re-run"
-		say "building sbx from $here"
-		(cd "$here" && CGO_ENABLED=0 go build -trimpath -o "$tmpdir/sbx" ./cmd/sbx) ||
-			die "go build failed" "fix the build, or pass --binary PATH"
+		find_go || install_go
+		build_sbx
 		binary=$tmpdir/sbx
 	else
-		die "no sbx binary found" "pass --binary PATH, or run install.sh from an sbx checkout with Go installed"
+		die "no sbx binary found" "pass --binary PATH, or run install.sh from an sbx checkout"
 	fi
 fi
 [ -f "$binary" ] || die "--binary $binary: no such file"

@@ -61,7 +61,7 @@ __sbx_find_root() {
 # Host side: enter the project's machine, follow a directory handed back
 # (which may be inside another project: enter that one too).
 __sbx_host() {
-  \builtin local dir
+  \builtin local dir cmd arg
   while __sbx_find_root; do
     [[ $__sbx_root != "${__sbx_suppressed-}" ]] || \builtin return 0
     __sbx_wait=''
@@ -78,9 +78,19 @@ __sbx_host() {
     # and the next prompt removes the cd-file).
     __sbx_suppressed=$__sbx_root
     __sbx_cdfile=$(\command mktemp "${TMPDIR:-/tmp}/sbx-cd.XXXXXX") || \builtin return 0
-    \command "$__sbx_bin" shell --auto --cd-file "$__sbx_cdfile"
-    dir=''
-    IFS= \builtin read -r -d '' dir <"$__sbx_cdfile"
+    # The machine's shell gets this shell's CDPATH, so cd NAME finds the same.
+    \builtin local -a pass
+    pass=()
+    [[ -z ${CDPATH-} ]] || pass=(-e "CDPATH=$CDPATH")
+    \command "$__sbx_bin" shell --auto --cd-file "$__sbx_cdfile" "${pass[@]}"
+    # The cd-file holds the directory to go to, or: that directory, NUL, a
+    # cd the machine could not do (it has only the project), NUL, its target.
+    dir='' cmd='' arg=''
+    {
+      IFS= \builtin read -r -d '' dir
+      IFS= \builtin read -r -d '' cmd
+      IFS= \builtin read -r -d '' arg
+    } <"$__sbx_cdfile"
     __sbx_drop_cdfile
     # "wait:MARKER": untrusted; `sbx allow` removes MARKER, and the next
     # prompt that finds it gone enters.
@@ -88,13 +98,28 @@ __sbx_host() {
       __sbx_wait=${dir#wait:}
       \builtin return 0
     fi
-    if [[ -z $dir ]] || ! \builtin cd -- "$dir"; then
+    if [[ -n $dir && -n $cmd ]]; then
+      # If this host has no such place either, back into the machine.
+      __sbx_follow "$dir" "$cmd" "$arg" || __sbx_suppressed=''
+    elif [[ -z $dir ]] || ! \builtin cd -- "$dir"; then
       \builtin return 0
     fi
     __sbx_pwd=$PWD
   done
   __sbx_suppressed=
   __sbx_wait=''
+}
+
+# Does here the cd ($2: cd, pushd, or cd- for `cd -`) to $3 that the
+# machine's shell in directory $1 could not do: from $1, with this shell's
+# CDPATH; `cd -` from where this shell was, to its own previous directory.
+__sbx_follow() {
+  case $2 in
+    cd-) \builtin cd - || \builtin return ;;
+    cd) \builtin cd -- "$1" && \builtin cd -- "$3" || \builtin return ;;
+    pushd) \builtin cd -- "$1" && \builtin pushd -- "$3" || \builtin return ;;
+    *) \builtin cd -- "$1" || \builtin return ;;
+  esac
 }
 
 # Removes the cd-file of the last call to sbx, also when Ctrl-C cut that
@@ -114,6 +139,75 @@ __sbx_guest() {
     "${SBX_PROJECT%/}"/*) \builtin return 0 ;;
   esac
   \builtin exit 0
+}
+
+# Guest side: only the project is bound into the machine, so a cd to a
+# sibling project or any other host directory fails here. In the shell
+# `sbx shell` started for the hook, cd and pushd hand such a cd back to the
+# host shell (which goes there, and into that project's machine if it is
+# one) and end this shell. A cd that works, or fails inside the project,
+# is the builtin's as usual.
+if [[ -n ${__sbx_return_file-} && -n ${SBX_PROJECT-} ]]; then
+  cd() { __sbx_leave cd "$@"; }
+  pushd() { __sbx_leave pushd "$@"; }
+fi
+
+__sbx_leave() {
+  \builtin local builtin=$1 cmd=$1 arg='' a opts=1 n=0
+  \builtin shift
+  \builtin "$cmd" "$@" 2>/dev/null && \builtin return 0
+  for a in "$@"; do
+    if ((opts)) && [[ $a == -?* || $a == +* ]]; then
+      [[ $a == -- ]] && opts=0
+      [[ $a == [-+][0-9]* ]] && n=9 # pushd's stack rotation: not a place
+      continue
+    fi
+    n=$((n + 1)) arg=$a
+  done
+  if ((n == 1)) && __sbx_off_project "$cmd" "$arg"; then
+    [[ $cmd == cd && $arg == - ]] && cmd=cd-
+    \builtin printf '%s\0%s\0%s' "$PWD" "$cmd" "$arg" >"$__sbx_return_file" && \builtin exit 0
+    # exit refused (stopped jobs): an exit later must not do the cd.
+    \builtin printf '%s' "$PWD" >"$__sbx_return_file"
+  fi
+  \builtin "$builtin" "$@" # again, for its own error message and status
+}
+
+# Succeeds if cd $2 may go to a place outside the project: an absolute or
+# ./, ../ path that is outside once its .. are taken off, a NAME that
+# CDPATH may find outside, or `cd -` with no previous directory here.
+__sbx_off_project() {
+  \builtin local e
+  case $2 in
+    -) [[ $1 == cd && -z ${OLDPWD-} ]] ;;
+    /*) __sbx_outside "$2" ;;
+    . | .. | ./* | ../*) __sbx_outside "$PWD/$2" ;;
+    *)
+      \builtin local -a entries
+      IFS=: \builtin read -r -a entries <<<"${CDPATH-}"
+      for e in "${entries[@]}"; do
+        [[ $e == /* ]] && __sbx_outside "$e/$2" && \builtin return 0
+      done
+      \builtin return 1
+      ;;
+  esac
+}
+
+# Succeeds if path $1, with . and .. taken off as cd does, is outside
+# $SBX_PROJECT.
+__sbx_outside() {
+  \builtin local rest=$1/ out='' c
+  while [[ -n $rest ]]; do
+    c=${rest%%/*} rest=${rest#*/}
+    case $c in
+      '' | .) ;;
+      ..) out=${out%/*} ;;
+      *) out=$out/$c ;;
+    esac
+  done
+  case ${out:-/}/ in
+    "${SBX_PROJECT%/}"/*) \builtin return 1 ;;
+  esac
 }
 
 # Install once. With bash-preexec, join its precmd_functions (it wants its

@@ -84,16 +84,27 @@ if status is-interactive
             # function and the next prompt removes the cd-file).
             set -g __sbx_suppressed $__sbx_root
             set -g __sbx_cdfile (command mktemp $tmpdir/sbx-cd.XXXXXX); or return 0
-            command $__sbx_bin shell --auto --cd-file $__sbx_cdfile
-            set -l dir (string collect -N <$__sbx_cdfile)
+            # The machine's shell gets this shell's CDPATH, so cd NAME finds
+            # the same.
+            set -l pass
+            set -q CDPATH[1]; and set pass -e "CDPATH="(string join : -- $CDPATH)
+            command $__sbx_bin shell --auto --cd-file $__sbx_cdfile $pass
+            # The cd-file holds the directory to go to, or: that directory,
+            # NUL, a cd the machine could not do (it has only the project),
+            # NUL, its target.
+            set -l parts (string split0 <$__sbx_cdfile)
             __sbx_drop_cdfile
+            set -l dir "$parts[1]"
             # "wait:MARKER": untrusted; `sbx allow` removes MARKER, and the
             # next prompt that finds it gone enters.
             if string match -q -- 'wait:/*' $dir
                 set -g __sbx_wait (string sub -s 6 -- $dir | string collect)
                 return 0
             end
-            if test -z "$dir"; or not builtin cd $dir
+            if test -n "$dir"; and set -q parts[2]
+                # If this host has no such place either, back into the machine.
+                __sbx_follow $dir $parts[2] "$parts[3]"; or set -g __sbx_suppressed ''
+            else if test -z "$dir"; or not builtin cd $dir
                 return 0
             end
         end
@@ -101,11 +112,104 @@ if status is-interactive
         set -g __sbx_wait ''
     end
 
+    # Does here the cd (cd, pushd, cd- for `cd -`, prevd, nextd) that the
+    # machine's shell in directory dir could not do: from dir, with this
+    # shell's CDPATH; `cd -`, prevd and nextd in this shell's own history.
+    function __sbx_follow --argument-names dir cmd arg
+        switch $cmd
+            case cd-
+                cd -
+            case prevd nextd
+                $cmd
+            case cd pushd
+                builtin cd -- $dir; and $cmd $arg
+            case '*'
+                builtin cd -- $dir
+        end
+    end
+
     # Removes the cd-file of the last call to sbx, also when Ctrl-C cut that
     # call and this function short.
     function __sbx_drop_cdfile
         command rm -f -- $__sbx_cdfile
         set -g __sbx_cdfile ''
+    end
+
+    # Guest side: only the project is bound into the machine, so a cd to a
+    # sibling project or any other host directory fails here. In the shell
+    # `sbx shell` started for the hook, cd (and so pushd), prevd and nextd
+    # hand such a move back to the host shell (which goes there, and into
+    # that project's machine if it is one) and end this shell. A cd that
+    # works, or fails inside the project, is fish's own as usual.
+    if test -n "$__sbx_return_file"; and test -n "$SBX_PROJECT"
+        for f in cd prevd nextd
+            functions -q __sbx_fish_$f; or begin
+                functions -q $f; and functions -c $f __sbx_fish_$f
+            end
+        end
+        function cd --wraps cd
+            __sbx_leave cd $argv
+        end
+        function prevd
+            __sbx_leave prevd $argv
+        end
+        function nextd
+            __sbx_leave nextd $argv
+        end
+    end
+
+    function __sbx_leave --argument-names cmd
+        set -e argv[1]
+        # History is empty at the start: prevd, nextd and `cd -` then mean
+        # the host shell's.
+        set -l hist dirprev
+        test $cmd = nextd; and set hist dirnext
+        if test $cmd != cd; and not set -q argv[1]; and not set -q $hist[1]
+            __sbx_hand_back $cmd ''; and return
+        end
+        __sbx_fish_$cmd $argv 2>/dev/null; and return 0
+        set -l args $argv
+        test "$args[1]" = --; and set -e args[1]
+        if test $cmd = cd; and test (count $args) -eq 1; and __sbx_off_project $args[1]
+            set -l what cd
+            test "$args[1]" = -; and set what cd-
+            __sbx_hand_back $what $args[1]; and return
+        end
+        __sbx_fish_$cmd $argv # again, for its own error message and status
+    end
+
+    # Writes the move for the host shell and ends this shell.
+    function __sbx_hand_back --argument-names cmd arg
+        printf '%s\0%s\0%s' $PWD $cmd $arg >$__sbx_return_file; and exit 0
+        printf '%s' $PWD >$__sbx_return_file
+        return 1
+    end
+
+    # Succeeds if cd $arg may go to a place outside the project: an
+    # absolute or ./, ../ path that is outside once its .. are taken off, a
+    # NAME that CDPATH may find outside, or `cd -` with no history here.
+    function __sbx_off_project --argument-names arg
+        switch $arg
+            case -
+                not set -q dirprev[1]
+            case '/*'
+                __sbx_outside $arg
+            case . .. './*' '../*'
+                __sbx_outside $PWD/$arg
+            case '*'
+                for e in $CDPATH
+                    string match -q -- '/*' $e; and __sbx_outside $e/$arg; and return 0
+                end
+                return 1
+        end
+    end
+
+    # Succeeds if path p, with . and .. taken off as cd does, is outside
+    # $SBX_PROJECT.
+    function __sbx_outside --argument-names p
+        set -l prefix (string trim -r -c / -- $SBX_PROJECT | string collect)/
+        set -l norm (path normalize -- $p | string collect)/
+        test (string sub -l (string length -- $prefix) -- $norm | string collect) != $prefix
     end
 
     # Guest side, in the shell `sbx shell` started for the hook: keep $PWD

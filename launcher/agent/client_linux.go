@@ -214,8 +214,7 @@ func pick(files [3]*os.File, tty [3]bool, order ...int) *os.File {
 
 // dial connects to the agent's socket, bounded by ctx.
 func dial(ctx context.Context, sock string) (*wire, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "unix", sock)
+	c, err := dialSocket(ctx, sock)
 	if err != nil {
 		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
 			return nil, fmt.Errorf("%w (no agent at %s)", ErrUnavailable, sock)

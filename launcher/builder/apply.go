@@ -34,7 +34,7 @@ func Apply(ctx context.Context, s *Spec, r *Reporter) error {
 			return err
 		}
 	}
-	return applyTo(ctx, s, meta, r)
+	return applyTo(ctx, s, meta, !exists, r)
 }
 
 // Create is Apply: the CLI's `sbx create` and the first use both end here.
@@ -81,10 +81,14 @@ type applier struct {
 	g     guest
 	r     *Reporter
 	notes []string // what takes effect only at the next start
+	// detached: the tree is not (yet) the machine's, as in a rebuild; the
+	// record is kept in memory and saved by whoever puts the tree in place.
+	detached bool
 }
 
-// applyTo applies s to the existing machine described by meta.
-func applyTo(ctx context.Context, s *Spec, meta nspawn.Meta, r *Reporter) error {
+// applyTo applies s to the existing machine described by meta (built:
+// by this very call).
+func applyTo(ctx context.Context, s *Spec, meta nspawn.Meta, built bool, r *Reporter) error {
 	a := &applier{s: s, meta: meta, want: s.Want(), r: r}
 	if meta.Applied == "" {
 		// Made before sbx kept a record: take the .sandbox as applied
@@ -101,11 +105,29 @@ func applyTo(ctx context.Context, s *Spec, meta nspawn.Meta, r *Reporter) error 
 			return failf(125, "sbx rebuild makes the machine anew from .sandbox", "machine %s: %v", s.Name, err)
 		}
 		a.rec = rec
+		if meta.State != nspawn.StateReady && !built {
+			r.Send(Event{Info: "machine " + s.Name + " exists but its Setup= did not finish; running it again"})
+		}
 	}
 	a.g = guestOf(s, a.rec.Binds)
 	if err := ensureRuntimeDir(s); err != nil {
 		return err
 	}
+	if err := a.steps(ctx); err != nil {
+		return err
+	}
+	if err := a.save(nspawn.StateReady); err != nil {
+		return err
+	}
+	if len(a.notes) > 0 {
+		r.Send(Event{NextStart: a.notes})
+	}
+	return nil
+}
+
+// steps applies every key's change, in the order the contract needs:
+// settings before packages, packages before the Setup= lines using them.
+func (a *applier) steps(ctx context.Context) error {
 	ch := contract.Diff(a.rec, a.want)
 	for _, step := range []func(context.Context, contract.Changes) error{
 		a.homeParents, a.binds, a.devices, a.private, a.hostname, a.agent, a.packages, a.shell, a.setup,
@@ -116,12 +138,6 @@ func applyTo(ctx context.Context, s *Spec, meta nspawn.Meta, r *Reporter) error 
 			}
 			return err
 		}
-	}
-	if err := a.save(nspawn.StateReady); err != nil {
-		return err
-	}
-	if len(a.notes) > 0 {
-		r.Send(Event{NextStart: a.notes})
 	}
 	return nil
 }
@@ -136,6 +152,9 @@ func guestOf(s *Spec, binds []layout.Bind) guest {
 
 // save writes the record, and the .nspawn rendered from it.
 func (a *applier) save(state string) error {
+	if a.detached {
+		return nil
+	}
 	m := a.meta
 	m.Project, m.Owner, m.State = a.s.Project, a.s.User.UID, state
 	m.Distribution, m.Release, m.Private = a.rec.Base.Distribution, a.rec.Base.Release, a.rec.Private
@@ -159,7 +178,9 @@ func (a *applier) binds(ctx context.Context, ch contract.Changes) error {
 	if err := a.save(a.meta.State); err != nil {
 		return err
 	}
-	if !a.g.live() {
+	if tg, ok := a.g.(treeGuest); ok {
+		tg.binds = machineBinds(a.s, a.rec.Binds) // Setup= lines see the new binds
+		a.g = tg
 		return nil
 	}
 	for _, b := range ch.BindsRemove {
@@ -272,7 +293,7 @@ func (a *applier) packages(ctx context.Context, ch contract.Changes) error {
 		err := a.g.run(ctx, func(l string) { a.r.Log(l); tail = lastLines(tail, l, 4) }, "",
 			append([]string{"sh", "-c", aptFunc + `; sbx_apt "$@"`, "sh"}, add...)...)
 		if err != nil {
-			return failf(125, "check Packages= in .sandbox (is each name a package of "+a.s.Distribution+" "+a.s.Release+"?), then sbx allow and run again",
+			return failf(125, "check Packages= in .sandbox (is each name a package of "+a.rec.Base.Distribution+" "+a.rec.Base.Release+"?), then sbx allow and run again",
 				"installing %s failed (%v): %s", strings.Join(add, " "), err, strings.Join(tail, " | "))
 		}
 	}

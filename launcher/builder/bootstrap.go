@@ -92,17 +92,34 @@ func keyring(s *Spec) (string, error) {
 	return k, nil
 }
 
+// archRE is a dpkg architecture name: it becomes part of a path.
+var archRE = lazyRegexp(`^[a-z0-9][a-z0-9-]{0,31}$`)
+
 // ensureBase returns a pristine base tree for s, building it when the cache
 // lacks one. It is assembled under a hidden temporary name and renamed into
-// the cache only when complete.
-func ensureBase(ctx context.Context, s *Spec, r *Reporter) (string, error) {
+// the cache only when complete. The cache's lock stays held until the
+// caller calls release, after copying the base: a rebuild of the same base
+// (when it is too old) must not replace it during the copy.
+func ensureBase(ctx context.Context, s *Spec, r *Reporter) (base string, release func(), err error) {
+	if !archRE().MatchString(s.Arch) {
+		return "", nil, fmt.Errorf("invalid architecture %q", s.Arch)
+	}
 	key := cacheKey(s)
 	dir := filepath.Join(cacheDir, key)
-	release, err := lock("cache-"+key, func() { r.Phase("Waiting for another build of the same base") })
+	release, err = lock("cache-"+key, func() { r.Phase("Waiting for another build of the same base") })
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	defer release()
+	base, err = buildBase(ctx, s, key, dir, r)
+	if err != nil {
+		release()
+		return "", nil, err
+	}
+	return base, release, nil
+}
+
+// buildBase is ensureBase with the cache's lock held.
+func buildBase(ctx context.Context, s *Spec, key, dir string, r *Reporter) (string, error) {
 	if fi, err := os.Stat(filepath.Join(dir, "etc", "os-release")); err == nil {
 		if time.Since(fi.ModTime()) < maxCacheAge {
 			r.Send(Event{Info: "using cached base " + key})

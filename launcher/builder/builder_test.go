@@ -3,6 +3,7 @@ package builder
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ func TestSpecRoundTripAndValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := contract.DecodeSpec(arg)
-	if err != nil || got.Name != s.Name || got.User != s.User {
+	if err != nil || got.Name != s.Name || !reflect.DeepEqual(got.User, s.User) {
 		t.Fatalf("round trip: %+v, %v", got, err)
 	}
 	bad := map[string]func(s *Spec){
@@ -131,24 +132,22 @@ func TestRemoveTreeStaysInside(t *testing.T) {
 }
 
 func TestAppendOnceIsIdempotent(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "bash.bashrc")
+	root := t.TempDir()
+	p := filepath.Join(root, "etc/bash.bashrc")
+	os.MkdirAll(filepath.Dir(p), 0o755)
 	os.WriteFile(p, []byte("# system\n"), 0o644)
+	tr, err := openTree(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
 	for range 3 {
-		if err := appendOnce(p, bashHook); err != nil {
+		if err := tr.appendOnce("etc/bash.bashrc", bashHook); err != nil {
 			t.Fatal(err)
 		}
 	}
 	data, _ := os.ReadFile(p)
 	if n := strings.Count(string(data), hookMark); n != 1 {
 		t.Errorf("hook added %d times:\n%s", n, data)
-	}
-}
-
-func TestReadColon(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "group")
-	os.WriteFile(p, []byte("root:x:0:\nsudo:x:27:ada\nbroken\n"), 0o644)
-	cf, err := readColon(p)
-	if err != nil || cf.byName["sudo"] != 27 || cf.byID[0] != "root" || len(cf.byID) != 2 {
-		t.Errorf("readColon: %+v %v", cf, err)
 	}
 }

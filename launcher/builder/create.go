@@ -24,11 +24,13 @@ func build(ctx context.Context, s *Spec, r *Reporter) (nspawn.Meta, error) {
 	if err := removeTree(dir); err != nil {
 		return nspawn.Meta{}, fmt.Errorf("removing a stale build: %w", err)
 	}
-	base, err := ensureBase(ctx, s, r)
+	base, releaseBase, err := ensureBase(ctx, s, r)
 	if err != nil {
 		return nspawn.Meta{}, err
 	}
-	if err := assemble(ctx, s, base, dir, r); err != nil {
+	err = assemble(ctx, s, base, dir, r)
+	releaseBase()
+	if err != nil {
 		removeTree(dir) // best effort: the next create removes it too
 		return nspawn.Meta{}, err
 	}

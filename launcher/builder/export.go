@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,21 +16,23 @@ import (
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/nspawn"
+	"github.com/sbxdev/sbx/launcher/sandboxfile"
 )
 
 // ExportArg is the argument of `sbx __root export`.
 type ExportArg struct {
 	Name     string // machine to export
-	Socket   string // where the CLI offers the output file (OfferFile)
 	Compress string // "", "zstd" or "gzip"
 }
 
 // ImportArg is the argument of `sbx __root import`.
 type ImportArg struct {
-	Name    string // machine name; empty: the name in the archive
-	Socket  string // where the CLI offers the archive (OfferFile)
-	Project string // new project directory; empty: keep the archive's
-	User    User   // the importing user, who will own the machine
+	Name string // machine name; empty: the name in the archive
+	// Project is the directory the importing user named (--project, or
+	// where they ran sbx import). The path recorded in the archive is only
+	// reported, never bound: its author chose it.
+	Project string
+	User    User // the importing user, who will own the machine
 }
 
 // Validate re-checks the argument on the root side.
@@ -49,8 +52,10 @@ func (a *ImportArg) Validate() error {
 	switch {
 	case a.Name != "" && !nameRE().MatchString(a.Name):
 		return fmt.Errorf("invalid machine name %q", a.Name)
-	case a.Project != "" && !cleanAbs(a.Project):
+	case !cleanAbs(a.Project):
 		return fmt.Errorf("invalid project path %q", a.Project)
+	case sandboxfile.CheckRoot(a.Project, u.Home) != nil:
+		return sandboxfile.CheckRoot(a.Project, u.Home)
 	case !userRE().MatchString(u.Name) || !userRE().MatchString(u.Group):
 		return fmt.Errorf("invalid user or group name %q/%q", u.Name, u.Group)
 	case u.UID <= 0 || u.GID < 0:
@@ -58,7 +63,7 @@ func (a *ImportArg) Validate() error {
 	case !filepath.IsAbs(u.Home) || !filepath.IsAbs(u.Shell):
 		return fmt.Errorf("home %q and shell %q must be absolute", u.Home, u.Shell)
 	}
-	return nil
+	return validGroups(u.Groups)
 }
 
 func cleanAbs(p string) bool { return filepath.IsAbs(p) && filepath.Clean(p) == p && p != "/" }
@@ -82,9 +87,9 @@ func decodeArg(arg string, v interface{ Validate() error }) error {
 }
 
 // Export writes machine a.Name (settings and root filesystem) as an
-// archive to the file the CLI offers on a.Socket.
+// archive to the file the CLI passed as the unit's standard input.
 func Export(ctx context.Context, a *ExportArg, r *Reporter) error {
-	release, err := lock(a.Name, func() { r.Phase("Waiting for another operation on " + a.Name + " to finish") })
+	release, err := lockBusy(a.Name, "export", r)
 	if err != nil {
 		return err
 	}
@@ -96,14 +101,11 @@ func Export(ctx context.Context, a *ExportArg, r *Reporter) error {
 	if err != nil {
 		return err
 	}
-	f, _, err := receiveFile(a.Socket)
+	f, err := passedFile(true)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if err := checkAccess(f, true); err != nil {
-		return err
-	}
 	img := ImageDir(a.Name)
 	total, _ := treeSize(ctx, img) // best effort: progress without a total otherwise
 	p := pipeline{producer: tarCreate(img), stdout: f}
@@ -125,22 +127,17 @@ func Export(ctx context.Context, a *ExportArg, r *Reporter) error {
 	return nil
 }
 
-// Import makes a machine from the archive the CLI offers on a.Socket. The
+// Import makes a machine from the archive the CLI passed as the unit's
+// standard input. The
 // archive's entries are checked before tar sees them; the tree is
 // unpacked into a hidden build directory and renamed into place only
 // when complete, owned by the importing user.
 func Import(ctx context.Context, a *ImportArg, r *Reporter) error {
-	f, cred, err := receiveFile(a.Socket)
+	f, err := passedFile(false)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if int(cred.Uid) != a.User.UID {
-		return fmt.Errorf("the archive comes from uid %d, not from %s (uid %d)", cred.Uid, a.User.Name, a.User.UID)
-	}
-	if err := checkAccess(f, false); err != nil {
-		return err
-	}
 	var size int64
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		size = fi.Size()
@@ -209,7 +206,9 @@ func importArchive(ctx context.Context, a *ImportArg, tr *tar.Reader, r *Reporte
 		consumer: tarExtract(build),
 	}.run(ctx)
 	if err == nil && ctx.Err() == nil {
-		err = adopt(ctx, a, name, oldName, src, build, r)
+		if err = adopt(ctx, a, name, oldName, src, build, r); err != nil && !errors.As(err, new(*stepError)) {
+			err = archiveErrorf("the archive's tree cannot be made a machine here: %v", err)
+		}
 	}
 	if err != nil || ctx.Err() != nil {
 		removeTree(build) // best effort: the next create or import removes it too
@@ -261,21 +260,31 @@ func parseExported(settings []byte) (*exported, error) {
 
 // adopt makes the unpacked tree this host's machine name: a new machine
 // id, the importing user inside and as the agent's owner, the hostname
-// following the new name, and settings written for this host.
+// following the new name, and settings written for this host that bind
+// the project the user named. Every path is resolved inside the tree.
 func adopt(ctx context.Context, a *ImportArg, name, oldName string, src *exported, build string, r *Reporter) error {
 	r.Phase("Making it machine " + name + " of " + a.User.Name)
 	hostname := src.Hostname
 	if hostname == "" || hostname == oldName {
 		hostname = name
 	}
-	project := cmp.Or(a.Project, src.Meta.Project)
+	project := a.Project
 	s := &Spec{Name: name, Project: project, User: a.User, Hostname: hostname, Private: src.Meta.Private}
+	t, err := openTree(build)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	conf, err := ownedAgentConf(t, a.User.UID)
+	if err != nil {
+		return err
+	}
 	files := []struct {
 		path, content string
 		mode          os.FileMode
 	}{
 		{"etc/machine-id", "", 0o444}, // a copy must not share the original's id
-		{"etc/sbx/agent.conf", ownedAgentConf(build, a.User.UID), 0o644},
+		{"etc/sbx/agent.conf", conf, 0o644},
 	}
 	if hostname != src.Hostname {
 		files = append(files, []struct {
@@ -284,11 +293,11 @@ func adopt(ctx context.Context, a *ImportArg, name, oldName string, src *exporte
 		}{{"etc/hostname", hostname + "\n", 0o644}, {"etc/hosts", hostsFile(hostname), 0o644}}...)
 	}
 	for _, f := range files {
-		if err := writeFile(build, f.path, f.content, f.mode); err != nil {
+		if err := t.writeFile(f.path, []byte(f.content), f.mode, 0, 0); err != nil {
 			return err
 		}
 	}
-	if err := addUser(ctx, s, build, r); err != nil {
+	if err := addUserTree(s, t, r); err != nil {
 		return err
 	}
 	if err := ensureRuntimeDir(s); err != nil {
@@ -296,7 +305,7 @@ func adopt(ctx context.Context, a *ImportArg, name, oldName string, src *exporte
 	}
 	meta := src.Meta
 	meta.Project, meta.Owner = project, a.User.UID
-	err := nspawn.Write(name, nspawn.Settings{
+	err = nspawn.Write(name, nspawn.Settings{
 		Meta: meta, Hostname: hostname, Private: src.Meta.Private,
 		Binds: []nspawn.Mount{{Host: project}, {Host: LibDir, ReadOnly: true}, {Host: HostRuntimeDir(name), Guest: "/run/sbx"}},
 	})
@@ -307,24 +316,36 @@ func adopt(ctx context.Context, a *ImportArg, name, oldName string, src *exporte
 		os.Remove(nspawn.Path(name)) // best effort: no settings without a tree
 		return fmt.Errorf("moving the machine into place: %w", err)
 	}
+	if src.Meta.Project != project {
+		r.Send(Event{Info: fmt.Sprintf("the archive was made for the project %s; this machine binds %s (the directory you named)", src.Meta.Project, project)})
+	}
 	if src.ExtraBinds > 0 {
 		r.Send(Event{Info: fmt.Sprintf("%d extra bind mount(s) of the exported machine were not imported; `sbx create` in the project adds those its .sandbox names", src.ExtraBinds)})
-	}
-	if _, err := os.Stat(project); err != nil {
-		r.Send(Event{Info: fmt.Sprintf("the project directory %s does not exist here; create it, or import again with --project DIR", project)})
 	}
 	return nil
 }
 
 // ownedAgentConf is the tree's agent.conf with owner_uid set to uid and
-// its other settings (stop_when_idle, say) kept.
-func ownedAgentConf(root string, uid int) string {
-	data, _ := os.ReadFile(filepath.Join(root, "etc/sbx/agent.conf")) // none: only the owner
+// its other settings (stop_when_idle, say) kept. The archive's author
+// wrote the file: any line that sets owner_uid, however spaced, is dropped.
+func ownedAgentConf(t *tree, uid int) (string, error) {
+	data, err := t.readFile("etc/sbx/agent.conf")
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	return filterAgentConf(data, uid), nil
+}
+
+// filterAgentConf is ownedAgentConf on the file's content.
+func filterAgentConf(data []byte, uid int) string {
 	conf := fmt.Sprintf("owner_uid=%d\n", uid)
 	for _, line := range strings.Split(string(data), "\n") {
-		if line != "" && !strings.HasPrefix(line, "owner_uid=") {
-			conf += line + "\n"
+		key, _, _ := strings.Cut(line, "=")
+		key = strings.TrimSpace(key)
+		if strings.TrimSpace(line) == "" || key == "owner_uid" || strings.ContainsAny(line, "\x00\r") {
+			continue
 		}
+		conf += line + "\n"
 	}
 	return conf
 }

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -226,106 +225,57 @@ func TestExportStreamImportsBack(t *testing.T) {
 	}
 }
 
-func TestOfferFileHandsTheDescriptorOver(t *testing.T) {
-	needRoot(t) // the offer goes to root peers only
-	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+func TestCheckAccess(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	w, err := os.Create(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	o, err := OfferFile(f)
-	if err != nil {
-		t.Fatal(err)
+	defer w.Close()
+	wo, _ := os.OpenFile(p, os.O_WRONLY, 0)
+	defer wo.Close()
+	ro, _ := os.Open(p)
+	defer ro.Close()
+	if checkAccess(wo, true) != nil || checkAccess(ro, false) != nil || checkAccess(w, true) != nil || checkAccess(w, false) != nil {
+		t.Error("checkAccess refused a file open the right way")
 	}
-	defer o.Close()
-	got, cred, err := receiveFile(o.Socket)
-	if err != nil {
-		t.Fatal(err)
+	if checkAccess(ro, true) == nil || checkAccess(wo, false) == nil {
+		t.Error("checkAccess let a file open the wrong way through")
 	}
-	defer got.Close()
-	if cred.Uid != uint32(os.Getuid()) || cred.Pid != int32(os.Getpid()) {
-		t.Errorf("peer credentials %+v", cred)
-	}
-	if err := checkAccess(got, true); err != nil {
-		t.Errorf("checkAccess write: %v", err)
-	}
-	if _, err := got.WriteString("through the socket"); err != nil {
-		t.Fatal(err)
-	}
-	if data, _ := os.ReadFile(f.Name()); string(data) != "through the socket" {
-		t.Errorf("file holds %q", data)
-	}
-	if _, _, err := receiveFile("/etc/passwd"); err == nil {
-		t.Error("receiveFile accepted a path as socket name")
-	}
-}
-
-func TestOfferFileRefusesNonRootPeers(t *testing.T) {
-	needRoot(t)
-	f, err := os.Open("/dev/null")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	o, err := OfferFile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
-	// A process as nobody connects and must get no descriptor.
-	cmd := exec.Command(copyForNobody(t), "-test.run=^TestHelperReceive$")
-	cmd.Env = append(os.Environ(), "SBX_TEST_RECEIVE="+o.Socket)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "receive refused:") {
-		t.Fatalf("a non-root peer: %v\n%s", err, out)
-	}
-}
-
-// copyForNobody copies the test binary where user nobody can run it.
-func copyForNobody(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "sbx-nobody-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "builder.test")
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
-
-// TestHelperReceive is TestOfferFileRefusesNonRootPeers's other process.
-func TestHelperReceive(t *testing.T) {
-	socket := os.Getenv("SBX_TEST_RECEIVE")
-	if socket == "" {
-		return // only meaningful as the helper process
-	}
-	_, _, err := receiveFile(socket)
-	if err == nil {
-		t.Fatal("a non-root process received the file")
-	}
-	os.Stdout.WriteString("receive refused: " + err.Error() + "\n")
 }
 
 func TestOwnedAgentConfKeepsOtherSettings(t *testing.T) {
 	root := t.TempDir()
-	if got := ownedAgentConf(root, 1000); got != "owner_uid=1000\n" {
-		t.Errorf("without a file: %q", got)
-	}
-	if err := writeFile(root, "etc/sbx/agent.conf", "owner_uid=1001\nstop_when_idle=1800\n", 0o644); err != nil {
+	tr, err := openTree(root)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ownedAgentConf(root, 1000); got != "owner_uid=1000\nstop_when_idle=1800\n" {
+	defer tr.Close()
+	if got, err := ownedAgentConf(tr, 1000); got != "owner_uid=1000\n" || err != nil {
+		t.Errorf("without a file: %q %v", got, err)
+	}
+	if err := writeFile(root, "etc/sbx/agent.conf", "owner_uid=1001\nstop_when_idle=1800\n owner_uid=0\nowner_uid =0\n\towner_uid=0\n", 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := ownedAgentConf(tr, 1000); got != "owner_uid=1000\nstop_when_idle=1800\n" {
 		t.Errorf("rewritten: %q", got)
+	}
+}
+
+// A symbolic link in the tree to a host file is resolved inside the tree:
+// root never reads (or writes) the host's file through it.
+func TestOwnedAgentConfStaysInTheTree(t *testing.T) {
+	root, host := t.TempDir(), t.TempDir()
+	secret := filepath.Join(host, "secret")
+	os.WriteFile(secret, []byte("owner_uid=0\nhost secret\n"), 0o644)
+	os.MkdirAll(filepath.Join(root, "etc/sbx"), 0o755)
+	os.Symlink(secret, filepath.Join(root, "etc/sbx/agent.conf"))
+	tr, err := openTree(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if got, _ := ownedAgentConf(tr, 1000); strings.Contains(got, "host secret") {
+		t.Errorf("read the host file through the link: %q", got)
 	}
 }

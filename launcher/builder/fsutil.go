@@ -13,28 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lock takes an exclusive flock on LockDir/name.lock, waiting for another
-// holder (a second create of the same project) to finish. The kernel drops
-// it when the process dies, so a crash never leaves a stale lock.
-func lock(name string, waiting func()) (release func(), err error) {
-	if err := os.MkdirAll(LockDir, 0o755); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(filepath.Join(LockDir, name+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err == unix.EWOULDBLOCK {
-		waiting()
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking %s: %w", name, err)
-	}
-	return func() { f.Close() }, nil
-}
-
 // mountsUnder lists mount points at or below dir, deepest first.
 func mountsUnder(dir string) ([]string, error) {
 	f, err := os.Open("/proc/self/mountinfo")
@@ -87,11 +65,39 @@ func removeTree(dir string) error {
 		}
 	}
 	if isSubvolume(dir) {
+		clearFlags(dir) // best effort: an immutable file stops the delete
 		if err := exec.Command("btrfs", "subvolume", "delete", dir).Run(); err == nil {
 			return nil
 		}
 	}
+	if err := os.RemoveAll(dir); err == nil {
+		return nil
+	}
+	// A machine's root may have made files immutable or append-only
+	// (chattr +i, +a): clear that, then delete again.
+	clearFlags(dir)
 	return os.RemoveAll(dir)
+}
+
+// clearFlags drops the immutable and append-only flags of every file and
+// directory in the tree at dir, following no symbolic link.
+func clearFlags(dir string) {
+	const immutable, appendOnly = 0x10, 0x20 // FS_IMMUTABLE_FL, FS_APPEND_FL (linux/fs.h)
+	const sticky = immutable | appendOnly
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || !(d.IsDir() || d.Type().IsRegular()) {
+			return nil // best effort: keep walking
+		}
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+		if err != nil {
+			return nil
+		}
+		defer unix.Close(fd)
+		if fl, err := unix.IoctlGetInt(fd, unix.FS_IOC_GETFLAGS); err == nil && fl&sticky != 0 {
+			unix.IoctlSetPointerInt(fd, unix.FS_IOC_SETFLAGS, fl&^sticky) // best effort
+		}
+		return nil
+	})
 }
 
 // isSubvolume tells whether dir is the root of a btrfs subvolume.
@@ -137,18 +143,12 @@ func newTreeDir(dir string) error {
 	return os.Mkdir(dir, 0o755)
 }
 
-// writeFile writes a file inside a root filesystem under construction.
+// writeFile writes a file inside a root filesystem, resolved inside it.
 func writeFile(root, path, content string, mode os.FileMode) error {
-	full := filepath.Join(root, path)
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+	t, err := openTree(root)
+	if err != nil {
 		return err
 	}
-	// Remove first: the tree may hold a symbolic link at that name.
-	if err := os.Remove(full); err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	if err := os.WriteFile(full, []byte(content), mode); err != nil {
-		return err
-	}
-	return os.Chmod(full, mode)
+	defer t.Close()
+	return t.writeFile(path, []byte(content), mode, 0, 0)
 }

@@ -31,6 +31,8 @@ type rootOp struct {
 var rootOps = []rootOp{
 	{name: "create", spec: true, run: func(ctx context.Context, _ string, s *Spec, r *Reporter) error { return Create(ctx, s, r) }},
 	{name: "apply", spec: true, run: func(ctx context.Context, _ string, s *Spec, r *Reporter) error { return Apply(ctx, s, r) }},
+	{name: "rebuild", spec: true, run: func(ctx context.Context, _ string, s *Spec, r *Reporter) error { return Rebuild(ctx, s, false, r) }},
+	{name: "rebuild-fresh", spec: true, run: func(ctx context.Context, _ string, s *Spec, r *Reporter) error { return Rebuild(ctx, s, true, r) }},
 	{name: "rm", run: func(ctx context.Context, arg string, _ *Spec, r *Reporter) error { return Remove(ctx, arg, r) }},
 	{name: "du", run: func(ctx context.Context, arg string, _ *Spec, r *Reporter) error { return DiskUsage(ctx, arg, r) }},
 	{name: "snapshot", run: snapOp(Snapshot)},
@@ -83,7 +85,7 @@ func OpTakesSpec(op string) bool {
 
 // RootMain is `sbx __root OP ARG`: the privileged operations, run by systemd
 // as root in a transient unit. Everything it says goes to out as Events,
-// and as text to logw (the journal). SIGTERM (sbx stop of the unit, e.g.
+// and as text to logw (the journal: see OpenJournal). SIGTERM (sbx stop of the unit, e.g.
 // after Ctrl-C in the CLI) cancels the work, which then cleans up before
 // exiting.
 func RootMain(args []string, in io.Reader, out, logw io.Writer) int {

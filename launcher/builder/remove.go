@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/nspawn"
@@ -17,7 +18,7 @@ func Remove(ctx context.Context, name string, r *Reporter) error {
 	if !nameRE().MatchString(name) {
 		return fmt.Errorf("invalid machine name %q", name)
 	}
-	release, err := lock(name, func() { r.Phase("Waiting for a create of " + name + " to finish") })
+	release, err := lockBusy(name, "rm", r)
 	if err != nil {
 		return err
 	}
@@ -28,21 +29,30 @@ func Remove(ctx context.Context, name string, r *Reporter) error {
 	if _, err := os.Stat("/run/systemd/machines/" + name); err == nil {
 		return failf(125, "stop it first: sbx stop "+name, "machine %s is running", name)
 	}
+	// Out of sight first: whatever fails below, no half machine is left
+	// under its name (machined ignores hidden names; create and rm clear
+	// a leftover).
 	r.Phase("Removing " + ImageDir(name))
-	if err := removeTree(ImageDir(name)); err != nil {
-		return err
+	hidden := removedDir(name)
+	if err := removeTree(hidden); err != nil {
+		return fmt.Errorf("removing what an earlier rm left in %s: %w", hidden, err)
 	}
-	if err := removeTree(buildDir(name)); err != nil {
-		return err
-	}
-	if err := removeTree(HostRuntimeDir(name)); err != nil {
-		return err
+	if err := os.Rename(ImageDir(name), hidden); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("moving %s out of the way: %w", ImageDir(name), err)
 	}
 	if err := os.Remove(nspawn.Path(name)); err != nil && !os.IsNotExist(err) {
 		return err
 	}
+	for _, d := range []string{hidden, buildDir(name), HostRuntimeDir(name)} {
+		if err := removeTree(d); err != nil {
+			return fmt.Errorf("machine %s is removed, but deleting %s failed: %w", name, d, err)
+		}
+	}
 	return removeDropIns(ctx, name)
 }
+
+// removedDir is where rm puts a machine's tree before deleting it.
+func removedDir(name string) string { return filepath.Join(MachinesDir, ".sbx-rm-"+name) }
 
 // DiskUsage reports the size of the machine's tree in bytes.
 func DiskUsage(ctx context.Context, name string, r *Reporter) error {

@@ -1,125 +1,28 @@
 package builder
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"net"
 	"os"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // Export and import move a machine between the privileged helper and a
 // file the user chose. The helper never opens that path as root: the CLI
-// opens it as the user and hands the open descriptor over a unix socket
-// (SCM_RIGHTS), so the helper can do with it only what the user could.
-// The socket is abstract (no file to race on) with an unguessable name,
-// and the CLI hands the descriptor to a root peer only.
+// opens it as the user and passes the open descriptor in
+// StartTransientUnit as the unit's standard input, the way it passes the
+// pipe for the unit's output. No socket is involved, so no other process
+// (a machine's root on the host's network, say) can take the file or slip
+// in its own.
 
-var xferRE = lazyRegexp(`^sbx-xfer-[0-9a-f]{32}$`)
-
-// Offer is a file waiting to be picked up by the privileged helper.
-type Offer struct {
-	Socket string // pass to the helper (ExportArg.Socket, ImportArg.Socket)
-	l      *net.UnixListener
-}
-
-// OfferFile listens on a fresh abstract socket and hands f to the first
-// peer running as root that connects. Close the Offer when done.
-func OfferFile(f *os.File) (*Offer, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
+// passedFile is the file the CLI passed as standard input, checked to be
+// open for writing (export) or reading (import).
+func passedFile(write bool) (*os.File, error) {
+	f := os.NewFile(0, "the file passed by sbx")
+	if err := checkAccess(f, write); err != nil {
 		return nil, err
 	}
-	name := "sbx-xfer-" + hex.EncodeToString(b[:])
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: "@" + name, Net: "unix"})
-	if err != nil {
-		return nil, fmt.Errorf("listening for the privileged helper: %w", err)
-	}
-	o := &Offer{Socket: name, l: l}
-	go o.serve(f)
-	return o, nil
-}
-
-func (o *Offer) serve(f *os.File) {
-	for {
-		c, err := o.l.AcceptUnix()
-		if err != nil {
-			return // closed
-		}
-		cred, err := peerCred(c)
-		if err != nil || cred.Uid != 0 {
-			c.Close() // not the helper: it gets nothing
-			continue
-		}
-		c.WriteMsgUnix([]byte{'F'}, unix.UnixRights(int(f.Fd())), nil) // the helper reports a failure
-		c.Close()
-		return
-	}
-}
-
-// Close stops offering the file.
-func (o *Offer) Close() error { return o.l.Close() }
-
-// receiveFile connects to the CLI's socket and takes the descriptor it
-// offers, with the credentials of the process that offered it.
-func receiveFile(socket string) (*os.File, *unix.Ucred, error) {
-	if !xferRE().MatchString(socket) {
-		return nil, nil, fmt.Errorf("invalid transfer socket name %q", socket)
-	}
-	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: "@" + socket, Net: "unix"})
-	if err != nil {
-		return nil, nil, fmt.Errorf("connecting to sbx for the file: %w", err)
-	}
-	defer c.Close()
-	cred, err := peerCred(c)
-	if err != nil {
-		return nil, nil, err
-	}
-	c.SetDeadline(time.Now().Add(30 * time.Second)) // best effort
-	buf := make([]byte, 1)
-	oob := make([]byte, unix.CmsgSpace(4*4))
-	_, oobn, _, _, err := c.ReadMsgUnix(buf, oob)
-	if err != nil {
-		return nil, nil, fmt.Errorf("receiving the file from sbx: %w", err)
-	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil {
-		return nil, nil, err
-	}
-	var fds []int
-	for i := range msgs {
-		got, err := unix.ParseUnixRights(&msgs[i])
-		if err == nil {
-			fds = append(fds, got...)
-		}
-	}
-	if len(fds) != 1 {
-		for _, fd := range fds {
-			unix.Close(fd)
-		}
-		return nil, nil, errors.New("sbx did not send exactly one file")
-	}
-	return os.NewFile(uintptr(fds[0]), "file from sbx"), cred, nil
-}
-
-// peerCred returns the credentials of the process at the other end.
-func peerCred(c *net.UnixConn) (*unix.Ucred, error) {
-	raw, err := c.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	var cred *unix.Ucred
-	var cerr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	}); err != nil {
-		return nil, err
-	}
-	return cred, cerr
+	return f, nil
 }
 
 // checkAccess makes sure f was opened for reading (write false) or

@@ -14,7 +14,7 @@ func TestQuietZsh(t *testing.T) {
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := quietZsh(root, u); err != nil {
+	if err := quietZshAt(t, root, u); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(home, ".zshrc"))
@@ -23,7 +23,7 @@ func TestQuietZsh(t *testing.T) {
 	}
 	// Run again: the file is kept as it is.
 	os.WriteFile(filepath.Join(home, ".zshrc"), []byte("mine\n"), 0o644)
-	if err := quietZsh(root, u); err != nil {
+	if err := quietZshAt(t, root, u); err != nil {
 		t.Fatal(err)
 	}
 	if data, _ := os.ReadFile(filepath.Join(home, ".zshrc")); string(data) != "mine\n" {
@@ -33,7 +33,7 @@ func TestQuietZsh(t *testing.T) {
 	// Any other startup file is enough: no .zshrc is added.
 	os.Remove(filepath.Join(home, ".zshrc"))
 	os.WriteFile(filepath.Join(home, ".zprofile"), nil, 0o644)
-	if err := quietZsh(root, u); err != nil {
+	if err := quietZshAt(t, root, u); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Lstat(filepath.Join(home, ".zshrc")); err == nil {
@@ -44,8 +44,17 @@ func TestQuietZsh(t *testing.T) {
 	os.Remove(filepath.Join(home, ".zprofile"))
 	target := filepath.Join(root, "target")
 	os.Symlink(target, filepath.Join(home, ".zshrc"))
-	_ = quietZsh(root, u)
+	_ = quietZshAt(t, root, u)
 	if _, err := os.Stat(target); err == nil {
 		t.Errorf("quietZsh wrote through a symbolic link")
 	}
+}
+
+func quietZshAt(t *testing.T, root string, u User) error {
+	tr, err := openTree(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	return quietZsh(tr, u)
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"io"
 	"os"
 	"strings"
@@ -72,7 +73,7 @@ func runAllow(c *Ctx, dir string) error {
 	if err := store.Allow(f); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Allowed %s (sha256 %s)", f.Path, f.Hash[:12])
+	fmt.Fprintf(out, "Allowed %s (sha256 %s)", safetext.Escape(f.Path), f.Hash[:12])
 	switch before {
 	case trust.Denied:
 		fmt.Fprint(out, ", lifting its deny")
@@ -99,12 +100,12 @@ func howToEnter(c *Ctx, store trust.Store, f *sandboxfile.File) string {
 // summarize says what the trusted file will make sbx do.
 func summarize(w io.Writer, f *sandboxfile.File) {
 	m := f.Machine
-	fmt.Fprintf(w, "  machine  %s: %s %s from %s\n", m.Name, m.Distribution, m.Release, m.Mirror)
+	fmt.Fprintf(w, "  machine  %s: %s %s from %s\n", m.Name, m.Distribution, m.Release, safetext.Escape(m.Mirror))
 	if len(m.Packages) > 0 {
-		fmt.Fprintf(w, "  packages %s\n", strings.Join(m.Packages, " "))
+		fmt.Fprintf(w, "  packages %s\n", safetext.Escape(strings.Join(m.Packages, " ")))
 	}
 	for _, argv := range f.Exec.Setup {
-		fmt.Fprintf(w, "  setup    %s  (as root, when the machine is created)\n", quoteArgv(argv))
+		fmt.Fprintf(w, "  setup    %s  (as root, when the machine is created)\n", safetext.Escape(quoteArgv(argv)))
 	}
 	for _, b := range f.Files.Binds {
 		mode := "read-write"
@@ -115,7 +116,7 @@ func summarize(w io.Writer, f *sandboxfile.File) {
 		if b.Guest != b.Host {
 			target = " at " + b.Guest
 		}
-		fmt.Fprintf(w, "  bind     %s%s, %s\n", b.Host, target, mode)
+		fmt.Fprintf(w, "  bind     %s%s, %s\n", safetext.Escape(b.Host), safetext.Escape(target), mode)
 	}
 	if f.Network.Private {
 		fmt.Fprintln(w, "  network  private")
@@ -125,8 +126,8 @@ func summarize(w io.Writer, f *sandboxfile.File) {
 // showFile prints the file being trusted, so a terminal user sees what they
 // agree to.
 func showFile(w io.Writer, f *sandboxfile.File) {
-	fmt.Fprintf(w, "── %s ──\n", f.Path)
-	data := string(f.Data)
+	fmt.Fprintf(w, "── %s ──\n", safetext.Escape(f.Path))
+	data := safetext.EscapeLines(string(f.Data))
 	fmt.Fprint(w, data)
 	if data != "" && !strings.HasSuffix(data, "\n") {
 		fmt.Fprintln(w)

@@ -7,10 +7,12 @@ import (
 	"os"
 	"strings"
 
+	"github.com/sbxdev/sbx/launcher/agent"
 	"github.com/sbxdev/sbx/launcher/builder"
 	"github.com/sbxdev/sbx/launcher/contract"
 	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
+	"github.com/sbxdev/sbx/launcher/safetext"
 )
 
 // standing is how p's machine stands against p's (trusted) .sandbox.
@@ -61,8 +63,8 @@ func checkOwnProject(p *project, meta nspawn.Meta) error {
 		return nil
 	}
 	return WithHint(fmt.Errorf("machine %s is the machine of %s, and %s names it too (Name=%s)",
-		p.Name, quoteUntrusted(meta.Project), quoteUntrusted(p.File.Path), p.Name),
-		"%s", builder.NameCollisionHint(p.Name, quoteUntrusted(meta.Project)))
+		p.Name, safetext.Escape(meta.Project), safetext.Escape(p.File.Path), p.Name),
+		"%s", builder.NameCollisionHint(p.Name, safetext.Escape(meta.Project)))
 }
 
 // applyOnUse brings p's machine in line with its trusted .sandbox before a
@@ -106,14 +108,29 @@ func (c *Ctx) apply(ctx context.Context, bus *machine.Bus, p *project, op string
 	}
 	prog := c.newProgress()
 	var later []string
-	err = c.runRootWith(ctx, bus, "sbx-"+op+"-"+s.Name+".service", op, s.Name, data, func(e builder.Event) {
+	err = c.runRootSpec(ctx, bus, "sbx-"+op+"-"+s.Name+".service", op, s.Name, data, func(e builder.Event) {
 		later = append(later, e.NextStart...)
 		prog.event(e)
 	})
-	if len(later) > 0 {
-		fmt.Fprintf(c.IO.Err, "sbx: %s takes effect at the next start of %s: sbx restart\n", strings.Join(later, "; "), s.Name)
+	if err != nil || len(later) == 0 {
+		return err
 	}
-	return err
+	// Nobody else is in the machine: restart it now rather than later.
+	if n, serr := agent.ActiveSessions(ctx, agentSocket(s.Name)); serr == nil && n == 0 && op == "apply" {
+		fmt.Fprintf(c.IO.Err, "sbx: restarting %s for %s (no other session runs in it)\n", s.Name, strings.Join(later, "; "))
+		rctx, cancel := context.WithTimeout(ctx, startTimeout)
+		defer cancel()
+		if err := c.stop(rctx, bus, s.Name); err != nil {
+			return err
+		}
+		meta, err := nspawn.ReadMeta(s.Name)
+		if err != nil {
+			return err
+		}
+		return c.start(rctx, bus, &target{Name: s.Name, Meta: meta})
+	}
+	fmt.Fprintf(c.IO.Err, "sbx: %s takes effect at the next start of %s: sbx restart\n", strings.Join(later, "; "), s.Name)
+	return nil
 }
 
 // settingsLine is what `sbx status` says of the machine's settings; it
@@ -140,21 +157,4 @@ func (c *Ctx) settingsLine(p *project) string {
 		parts = append(parts, "base changed: "+st.Changes.BaseSummary()+" (needs sbx rebuild)")
 	}
 	return strings.Join(parts, "; ")
-}
-
-// quoteUntrusted escapes what a terminal would act on (C0 and C1
-// controls, bidirectional overrides) in a path someone else may have
-// chosen, keeping it readable otherwise.
-func quoteUntrusted(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) ||
-			(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"io"
 	"os"
 	"sort"
@@ -71,8 +72,10 @@ type Command struct {
 	Hidden bool   // internal commands (__agent, __root)
 	Group  string // heading in the command list
 	// Flags registers the command's flags (into variables the Run closure
-	// shares); nil for commands without flags. Flag parsing stops at the
-	// first argument that is not a flag, so `sbx run ls -l` works.
+	// shares); nil for commands without flags. Flags may come anywhere
+	// before "--" (sbx rm NAME --force), except in a command that runs
+	// COMMAND (see takesCommand): there parsing stops at the first operand,
+	// so `sbx run ls -l` gives -l to ls.
 	Flags   func(fs *flag.FlagSet)
 	Run     func(c *Ctx, args []string) error
 	Aliases []string
@@ -127,10 +130,11 @@ func (c *Ctx) report(err error) int {
 	if errors.As(err, &exit) {
 		return exit.Code
 	}
-	fmt.Fprintf(c.IO.Err, "sbx: %s\n", err)
+	// Errors name directories and quote .sandbox lines: untrusted text.
+	fmt.Fprintf(c.IO.Err, "sbx: %s\n", safetext.Escape(err.Error()))
 	var hint *HintError
 	if errors.As(err, &hint) && hint.Hint != "" {
-		fmt.Fprintf(c.IO.Err, "  %s\n", hint.Hint)
+		fmt.Fprintf(c.IO.Err, "  %s\n", safetext.Escape(hint.Hint))
 	}
 	var root *rootError
 	if errors.As(err, &root) && root.code > 0 {
@@ -170,14 +174,57 @@ func dispatch(c *Ctx, args []string) error {
 	}
 	c.Cmd = cmd
 	fs := newFlagSet(cmd)
-	if err := fs.Parse(args[1:]); err != nil {
+	operands, err := parseFlags(fs, args[1:], takesCommand(cmd))
+	if err != nil {
 		if err == flag.ErrHelp {
 			printHelp(c.IO.Out, cmd)
 			return nil
 		}
 		return Usagef("%s", err)
 	}
-	return cmd.Run(c, fs.Args())
+	return cmd.Run(c, operands)
+}
+
+// takesCommand tells the commands whose operands after the first are a
+// command line of their own (run's COMMAND [ARG]...), and the internal ones,
+// whose callers pass words as they are.
+func takesCommand(cmd *Command) bool {
+	return cmd.Hidden || strings.Contains(cmd.Args, "COMMAND")
+}
+
+// parseFlags parses flags anywhere among args up to a "--" (after which
+// everything is an operand) and returns the operands in order. With
+// stopAtOperand, the first operand ends the flags, as with flag.Parse.
+func parseFlags(fs *flag.FlagSet, args []string, stopAtOperand bool) ([]string, error) {
+	var operands []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 || stopAtOperand {
+			return append(operands, rest...), nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" && !takesValue(fs, args, n-2) {
+			return append(operands, rest...), nil // Parse stopped at "--"
+		}
+		operands = append(operands, rest[0])
+		args = rest[1:]
+	}
+}
+
+// takesValue tells whether args[i] is a flag whose value is the next word
+// (so a "--" after it is that value, not the end of the flags).
+func takesValue(fs *flag.FlagSet, args []string, i int) bool {
+	if i < 0 || !strings.HasPrefix(args[i], "-") || strings.Contains(args[i], "=") {
+		return false
+	}
+	f := fs.Lookup(strings.TrimLeft(args[i], "-"))
+	if f == nil {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
 }
 
 func lookup(name string) *Command {

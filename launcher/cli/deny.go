@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/sbxdev/sbx/launcher/safetext"
 
 	"github.com/sbxdev/sbx/launcher/trust"
 )
@@ -36,8 +37,8 @@ Undo with 'sbx allow'. See the decisions with 'sbx trust list'.`,
 			if err := store.Deny(real); err != nil {
 				return err
 			}
-			fmt.Fprintf(c.IO.Out, "Denied %s: sbx will not create, start or enter its machine.\n", real)
-			fmt.Fprintf(c.IO.Out, "To undo: sbx allow %s\n", shellQuote(dirArg(args)))
+			fmt.Fprintf(c.IO.Out, "Denied %s: sbx will not create, start or enter its machine.\n", safetext.Escape(real))
+			fmt.Fprintf(c.IO.Out, "To undo: sbx allow %s\n", safetext.Escape(shellQuote(dirArg(args))))
 			return nil
 		},
 	}

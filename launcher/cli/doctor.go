@@ -24,7 +24,7 @@ Exits 0 when everything needed is there, 1 otherwise; lines marked ! are advice.
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			d := &doctor{self: c.Self}
+			d := &doctor{self: c.Self, pkg: hostPackager()}
 			if machine.Preflight() == nil {
 				if bus, err := machine.Connect(ctx); err == nil {
 					d.bus = bus

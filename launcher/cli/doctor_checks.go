@@ -7,16 +7,15 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/sbxdev/sbx/launcher/builder"
 	"github.com/sbxdev/sbx/launcher/machine"
+	"github.com/sbxdev/sbx/launcher/userdb"
 )
 
 // Where install.sh puts the polkit rule (JavaScript rules, or the .pkla of
@@ -31,6 +30,7 @@ const installFix = "run sbx's install.sh as root: sudo ./install.sh --user $USER
 // doctor holds what several checks share.
 type doctor struct {
 	self   string
+	pkg    packager     // how fixes name packages here
 	bus    *machine.Bus // nil when the system bus could not be reached
 	busErr error
 }
@@ -58,7 +58,7 @@ func (d *doctor) dbus() checkResult {
 	case d.bus != nil:
 	case d.busErr != nil:
 		r.Verdict, r.Detail = fail, d.busErr.Error()
-		r.Fix = "sudo apt-get install dbus, and make sure dbus.service runs"
+		r.Fix = d.pkg.cmd("dbus") + ", and make sure dbus.service runs"
 	default:
 		r.Verdict, r.Detail = fail, "not tried: no systemd"
 	}
@@ -67,7 +67,7 @@ func (d *doctor) dbus() checkResult {
 
 func (d *doctor) machined(ctx context.Context) checkResult {
 	r := checkResult{Name: "systemd-machined and systemd-nspawn"}
-	fix := "sudo apt-get install systemd-container"
+	fix := d.pkg.cmd("systemd-container")
 	if _, err := os.Stat("/usr/bin/systemd-nspawn"); err != nil {
 		return checkResult{Verdict: fail, Name: r.Name, Detail: "systemd-nspawn is not installed", Fix: fix}
 	}
@@ -109,24 +109,23 @@ func (d *doctor) polkitRule(authorized bool) checkResult {
 // process: a user added to the group keeps the old groups until logging in
 // again.
 func (d *doctor) group() []checkResult {
-	u, err := user.Current()
+	u, err := userdb.Current()
 	if err != nil {
 		return []checkResult{{Verdict: fail, Name: "member of group sbx", Detail: err.Error()}}
 	}
-	if u.Uid == "0" {
+	if u.UID == 0 {
 		return []checkResult{{Name: "member of group sbx", Detail: "not needed as root (but create machines as your own user)"}}
 	}
-	g, err := user.LookupGroup("sbx")
+	g, err := userdb.LookupGroup("sbx")
 	if err != nil {
 		return []checkResult{{Verdict: fail, Name: "member of group sbx", Detail: "there is no group sbx", Fix: installFix}}
 	}
-	ids, err := u.GroupIds()
+	ids, err := userdb.GroupIDs(u)
 	if err != nil {
-		return []checkResult{{Verdict: fail, Name: "member of group sbx", Detail: fmt.Sprintf("cannot list %s's groups: %v", u.Username, err)}}
+		return []checkResult{{Verdict: fail, Name: "member of group sbx", Detail: fmt.Sprintf("cannot list %s's groups: %v", u.Name, err)}}
 	}
-	gid, _ := strconv.Atoi(g.Gid)
 	procGroups, _ := os.Getgroups() // best effort: empty means not a member
-	return groupVerdict(u.Username, slices.Contains(ids, g.Gid), slices.Contains(procGroups, gid) || os.Getgid() == gid)
+	return groupVerdict(u.Name, slices.Contains(ids, g.GID), slices.Contains(procGroups, g.GID) || os.Getgid() == g.GID)
 }
 
 // groupVerdict turns the two facts into report lines.
@@ -146,6 +145,15 @@ func groupVerdict(name string, inDatabase, inSession bool) []checkResult {
 	return []checkResult{db, session}
 }
 
+// polkitInstall names polkit's package: older Debian and Ubuntu releases
+// call it policykit-1.
+func (d *doctor) polkitInstall() string {
+	if d.pkg.install == aptPackager.install {
+		return d.pkg.cmd("polkitd") + " (or policykit-1)"
+	}
+	return d.pkg.cmd("polkitd")
+}
+
 func (d *doctor) polkit(ctx context.Context) checkResult {
 	r := checkResult{Name: "polkit lets you manage machines"}
 	if os.Getuid() == 0 {
@@ -159,7 +167,7 @@ func (d *doctor) polkit(ctx context.Context) checkResult {
 		ok, err := d.bus.Authorized(ctx, action)
 		switch {
 		case errors.Is(err, machine.ErrNoPolkit):
-			return checkResult{Verdict: fail, Name: r.Name, Detail: "polkit is not running", Fix: "sudo apt-get install polkitd (or policykit-1), then " + installFix}
+			return checkResult{Verdict: fail, Name: r.Name, Detail: "polkit is not running", Fix: d.polkitInstall() + ", then " + installFix}
 		case err != nil:
 			return checkResult{Verdict: fail, Name: r.Name, Detail: err.Error()}
 		case !ok:
@@ -192,20 +200,20 @@ func (d *doctor) bootstrap() checkResult {
 		return checkResult{Name: "mmdebstrap", Detail: mm}
 	case deb != "":
 		return checkResult{Verdict: advice, Name: "debootstrap", Detail: deb + " (mmdebstrap is missing)",
-			Fix: "sudo apt-get install mmdebstrap: it builds machines several times faster"}
+			Fix: d.pkg.cmd("mmdebstrap") + ": it builds machines several times faster"}
 	}
-	return checkResult{Verdict: fail, Name: "debootstrap or mmdebstrap", Detail: "neither is installed", Fix: "sudo apt-get install mmdebstrap debootstrap"}
+	return checkResult{Verdict: fail, Name: "debootstrap or mmdebstrap", Detail: "neither is installed", Fix: d.pkg.cmd("mmdebstrap", "debootstrap")}
 }
 
 func (d *doctor) keyrings() checkResult {
 	const dir = "/usr/share/keyrings/"
 	if _, err := os.Stat(dir + "debian-archive-keyring.gpg"); err != nil {
 		return checkResult{Verdict: fail, Name: "Debian archive keyring", Detail: "missing " + dir + "debian-archive-keyring.gpg",
-			Fix: "sudo apt-get install debian-archive-keyring"}
+			Fix: d.pkg.cmd("debian-archive-keyring")}
 	}
 	if _, err := os.Stat(dir + "ubuntu-archive-keyring.gpg"); err != nil {
 		return checkResult{Verdict: advice, Name: "archive keyrings", Detail: "Debian only: Ubuntu machines cannot be verified",
-			Fix: "for Distribution=ubuntu: sudo apt-get install ubuntu-keyring"}
+			Fix: "for Distribution=ubuntu: " + d.pkg.cmd("ubuntu-keyring")}
 	}
 	return checkResult{Name: "archive keyrings", Detail: "Debian and Ubuntu"}
 }

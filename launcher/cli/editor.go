@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/editor"
@@ -12,15 +13,15 @@ import (
 )
 
 func editorCmd() *Command {
-	var write bool
+	var write, makeDefault bool
 	return &Command{
-		Name: "editor", Args: "vscode|jetbrains|nvim|emacs [--write] [DIR]", Group: "Integration",
+		Name: "editor", Args: "vscode|jetbrains|nvim|emacs [--write [--default]] [DIR]", Group: "Integration",
 		Short: "print an editor's settings for using the project's machine",
 		Long: `Prints what to add to an editor so that its terminal is a shell in the
 project's machine (sbx shell) and its build runs there (sbx run make):
 
-  vscode     a terminal profile "sbx" made the default (settings.json) and a
-             build task "sbx: make" (tasks.json)
+  vscode     a terminal profile "sbx" (settings.json) and a build task
+             "sbx: make" (tasks.json)
   jetbrains  the terminal's shell path, and a run configuration
   nvim       :SbxShell, :SbxRun and makeprg (Lua for init.lua)
   emacs      vterm-shell and compile-command
@@ -29,7 +30,8 @@ With --write (VS Code only), merges the profile and the task into the
 project's .vscode/settings.json and .vscode/tasks.json (DIR: the project
 containing DIR, default the current directory's). Every key and comment already
 there is kept; an existing "sbx" profile or "sbx: make" task is replaced by the
-current one. Each file is replaced atomically, and a file that is not valid
+current one. The sbx profile becomes the default terminal profile only if the
+file names no other: a default you chose stays, unless you add --default. Each file is replaced atomically, and a file that is not valid
 JSON with comments is refused and left as it was. Running it twice changes
 nothing.
 
@@ -39,20 +41,12 @@ machine are the host's paths, so diagnostics open the right files. See
 docs/EDITORS.md.`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&write, "write", false, "merge into the project's .vscode/settings.json and tasks.json (vscode only)")
+			fs.BoolVar(&makeDefault, "default", false, "with --write: make sbx the default terminal profile, replacing the one set")
 		},
 		Run: func(c *Ctx, args []string) error {
-			// --write may also come after the editor's name.
-			var pos []string
-			for _, a := range args {
-				switch a {
-				case "--write", "-write":
-					write = true
-				default:
-					if strings.HasPrefix(a, "-") {
-						return Usagef("unknown flag %s", a)
-					}
-					pos = append(pos, a)
-				}
+			pos := args // flags may come after the editor's name too (parseFlags)
+			if makeDefault && !write {
+				return Usagef("--default goes with --write")
 			}
 			if len(pos) == 0 {
 				return Usagef("name the editor: %s", strings.Join(editor.Names(), ", "))
@@ -76,13 +70,13 @@ docs/EDITORS.md.`,
 			if len(pos) == 2 {
 				dir = pos[1]
 			}
-			return c.writeVSCode(dir)
+			return c.writeVSCode(dir, makeDefault)
 		},
 	}
 }
 
 // writeVSCode merges into the .vscode directory of the project holding dir.
-func (c *Ctx) writeVSCode(dir string) error {
+func (c *Ctx) writeVSCode(dir string, makeDefault bool) error {
 	start, err := projectDir(dir)
 	if err != nil {
 		return err
@@ -95,7 +89,7 @@ func (c *Ctx) writeVSCode(dir string) error {
 	if err != nil {
 		return err
 	}
-	results, err := editor.WriteVSCode(filepath.Dir(sf))
+	results, err := editor.WriteVSCode(filepath.Dir(sf), makeDefault)
 	for _, r := range results {
 		switch {
 		case r.Created:
@@ -104,6 +98,10 @@ func (c *Ctx) writeVSCode(dir string) error {
 			fmt.Fprintf(c.IO.Out, "updated %s (everything else in it kept)\n", r.Path)
 		default:
 			fmt.Fprintf(c.IO.Out, "%s already has sbx's settings\n", r.Path)
+		}
+		if r.KeptDefault != "" {
+			fmt.Fprintf(c.IO.Out, "Your default terminal profile stays %s. Open an sbx shell from the terminal's\n"+
+				"profile menu (\"sbx\"), or make it the default: sbx editor vscode --write --default\n", strconv.Quote(r.KeptDefault))
 		}
 	}
 	if err != nil {

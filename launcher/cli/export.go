@@ -6,13 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 )
 
@@ -101,65 +101,70 @@ func (c *Ctx) createExportFile(file string) (*os.File, error) {
 
 // export has the privileged helper write t's machine into out.
 func (c *Ctx) export(t *target, out *os.File, compress string) error {
-	offer, err := builder.OfferFile(out)
+	arg, err := builder.EncodeArg(&builder.ExportArg{Name: t.Name, Compress: compress})
 	if err != nil {
 		return err
 	}
-	defer offer.Close()
-	arg, err := builder.EncodeArg(&builder.ExportArg{Name: t.Name, Socket: offer.Socket, Compress: compress})
-	if err != nil {
-		return err
-	}
-	return c.privileged(t, "export", arg, "a copy of a running machine's files is not consistent")
+	return c.privilegedWith(t, "export", arg, "a copy of a running machine's files is not consistent", out)
 }
 
 func importCmd() *Command {
 	var name, project string
 	return &Command{
-		Name: "import", Args: "FILE [--name NAME] [--project DIR]", Group: "Machines",
+		Name: "import", Args: "FILE [NAME] [--name NAME] [--project DIR]", Group: "Machines",
 		Short: "make a machine from an archive written by sbx export",
 		Long: `Makes a machine from FILE, an archive written by sbx export (.tar, .tar.zst or
 .tar.gz; - reads standard input). It gets the name recorded in the archive, or
-NAME; a machine of that name must not exist yet. You become its owner: your user
+NAME (sbx import FILE NAME, as machinectl import-tar, or --name NAME); a machine
+of that name must not exist yet. You become its owner: your user
 is added inside if it is not there, and the agent serves you.
 
---project DIR binds DIR (. for the current directory) as the machine's project
-instead of the path recorded in the archive; use it when the project lives
-elsewhere on this host. Extra bind mounts of the exported machine are not taken
-over: sbx create in the project adds those its .sandbox names.
+The machine binds the project directory you name: --project DIR, or the current
+directory. The path recorded in the archive is only shown, never bound: whoever
+wrote the archive chose it. The directory must be one sbx init accepts as a
+project (not /, /etc or your home itself). Extra bind mounts of the exported
+machine are not taken over: sbx create in the project adds those its .sandbox
+names.
 
 The archive is checked entry by entry before anything is written: paths must stay
 inside the machine (no absolute paths, no "..", nothing below a symbolic link),
-and device nodes are accepted only under /dev. The machine appears under its name
-only once complete.`,
+and device nodes are accepted only under /dev. Nothing from the archive runs on
+the host: your user is added by editing the machine's /etc/passwd and
+/etc/group, and every file root writes is resolved inside the machine's tree.
+The machine appears under its name only once complete.`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&name, "name", "", "name of the new machine (default: the name in the archive)")
-			fs.StringVar(&project, "project", "", "project directory to bind (default: the one in the archive)")
+			fs.StringVar(&project, "project", "", "project directory to bind (default: the current directory)")
 		},
 		Run: func(c *Ctx, args []string) error {
-			if len(args) > 1 {
-				// Flags after FILE, as the synopsis writes them.
-				fs := newFlagSet(c.Cmd)
-				if err := fs.Parse(args[1:]); err != nil {
-					return Usagef("%s", err)
-				}
-				args = append(args[:1], fs.Args()...)
-			}
-			if len(args) != 1 {
-				return Usagef("want one FILE")
-			}
 			if name != "" {
 				if err := sandboxfile.ValidName(name); err != nil {
 					return Usagef("--name: %v", err)
 				}
 			}
+			// FILE NAME is machinectl import-tar's order; --name says the same.
+			if len(args) == 2 {
+				if name != "" && name != args[1] {
+					return Usagef("two names given: %s and --name %s", args[1], name)
+				}
+				if err := sandboxfile.ValidName(args[1]); err != nil {
+					return Usagef("%v", err)
+				}
+				name, args = args[1], args[:1]
+			}
+			if len(args) != 1 {
+				return Usagef("want FILE and at most a NAME")
+			}
 			a := &builder.ImportArg{Name: name}
 			var err error
-			if a.Project, err = importProjectDir(project); err != nil {
+			if a.Project, err = importProjectDir(project, c.Env["HOME"]); err != nil {
 				return err
 			}
 			if a.User, err = currentUser(c.Env); err != nil {
 				return err
+			}
+			if isTerminal(c.IO.ErrFile) {
+				fmt.Fprintf(c.IO.Err, "sbx: the machine will bind %s as its project (name another with --project DIR)\n", safetext.Escape(a.Project))
 			}
 			in, err := c.openImportFile(args[0])
 			if err != nil {
@@ -204,12 +209,6 @@ func (c *Ctx) importFrom(in *os.File, a *builder.ImportArg) (string, error) {
 		return "", err
 	}
 	defer bus.Close()
-	offer, err := builder.OfferFile(in)
-	if err != nil {
-		return "", err
-	}
-	defer offer.Close()
-	a.Socket = offer.Socket
 	arg, err := builder.EncodeArg(a)
 	if err != nil {
 		return "", err
@@ -220,7 +219,7 @@ func (c *Ctx) importFrom(in *os.File, a *builder.ImportArg) (string, error) {
 	}
 	var got string
 	prog := c.newProgress()
-	err = c.runRootOn(ctx, bus, unit, "import", arg, func(e builder.Event) {
+	err = c.runRootOnWith(ctx, bus, unit, "import", arg, in, func(e builder.Event) {
 		if n, ok := strings.CutPrefix(e.Info, "imported machine "); ok {
 			got = n
 			return
@@ -233,23 +232,25 @@ func (c *Ctx) importFrom(in *os.File, a *builder.ImportArg) (string, error) {
 	return got, nil
 }
 
-// importProjectDir resolves --project to a real, existing directory.
-func importProjectDir(dir string) (string, error) {
+// importProjectDir resolves --project (default: the current directory) to
+// a real, existing directory that sbx init would accept as a project root.
+func importProjectDir(dir, home string) (string, error) {
+	what := "--project " + dir
 	if dir == "" {
-		return "", nil
+		dir, what = ".", "the current directory"
 	}
 	abs, err := filepath.Abs(dir)
 	if err == nil {
 		abs, err = filepath.EvalSymlinks(abs)
 	}
 	if err != nil {
-		return "", WithHint(fmt.Errorf("--project %s: %w", dir, err), "create the directory first")
+		return "", WithHint(fmt.Errorf("%s: %w", what, err), "create the directory first")
 	}
 	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
-		return "", Usagef("--project %s is not a directory", dir)
+		return "", Usagef("%s is not a directory", what)
 	}
-	if abs == "/" {
-		return "", Usagef("--project cannot be /")
+	if err := sandboxfile.CheckRoot(abs, home); err != nil {
+		return "", WithHint(fmt.Errorf("%s: %w", what, err), "run sbx import in the project directory, or name it with --project DIR")
 	}
 	return abs, nil
 }
@@ -257,23 +258,13 @@ func importProjectDir(dir string) (string, error) {
 // currentUser describes the user running sbx, who will own an imported
 // machine.
 func currentUser(env Env) (builder.User, error) {
-	u, err := user.Current()
+	u, g, err := currentIdentity()
 	if err != nil {
-		return builder.User{}, fmt.Errorf("looking up the current user: %w", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	if uid == 0 {
-		return builder.User{}, WithHint(errors.New("machines are made for a regular user, and this is root"),
-			"run sbx as your own user (a member of group sbx), not with sudo")
-	}
-	g, err := user.LookupGroupId(u.Gid)
-	if err != nil {
-		return builder.User{}, fmt.Errorf("looking up group %s: %w", u.Gid, err)
+		return builder.User{}, err
 	}
 	shell := env["SHELL"]
 	if !filepath.IsAbs(shell) {
 		shell = "/bin/bash"
 	}
-	return builder.User{Name: u.Username, UID: uid, Group: g.Name, GID: gid, Home: u.HomeDir, Shell: shell}, nil
+	return builder.User{Name: u.Name, UID: u.UID, Group: g.Name, GID: u.GID, Home: u.Home, Shell: shell, Groups: hostGroups(u)}, nil
 }

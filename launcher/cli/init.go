@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 	"github.com/sbxdev/sbx/launcher/trust"
@@ -15,20 +16,34 @@ import (
 func initCmd() *Command {
 	var force bool
 	return &Command{
-		Name: "init", Args: "[DIR]", Group: "Project", Short: "write a commented default .sandbox here",
+		Name: "init", Args: "[DIR]", Group: "Project", Short: "write a .sandbox that fits the project here",
 		Long: `Writes DIR/.sandbox (DIR defaults to the current directory), which makes DIR
 a project: sbx gives it a machine of its own, with DIR bound inside at the same
-path. Every setting in the new file is commented out and explained, so it means
-"all defaults": Debian trixie from deb.debian.org, your user, the host's network.
-Edit what you need: the comments in the file describe every key.
+path: Debian trixie from deb.debian.org, your user, the host's network.
+
+init looks at the files at the top of DIR and sets what the project's own
+build needs, saying what it chose and why (in its output and in the file):
+  Makefile, configure         build-essential
+  CMakeLists.txt              cmake, build-essential
+  go.mod                      golang-go (GOTOOLCHAIN=auto when go.mod wants a
+                              newer Go than Debian's)
+  Cargo.toml                  cargo, rustc
+  package.json                nodejs, npm
+  pyproject.toml, requirements.txt
+                              python3, python3-venv, python3-pip
+  debian/control              devscripts, equivs, and the package's build
+                              dependencies (Setup=apt-get build-dep -y ./)
+  .git                        git
+Every other setting is commented out and explained; a project init does not
+recognise gets them all commented out ("all defaults").
 
 An existing .sandbox is never overwritten unless you add --force. System
 directories (/, /etc, /usr, ...) and your home directory itself cannot be project
 roots: the machine needs its own, and binding all of home would put every file you
 have into the machine. Use a project directory such as ~/src/NAME.
 
-init trusts the file it writes (it runs nothing); after you edit it, trust it
-again with 'sbx allow'. Then: 'sbx run make' or 'sbx shell'.`,
+init trusts the file it writes (it runs nothing now); after you edit it, trust
+it again with 'sbx allow'. Then: 'sbx run make' or 'sbx shell'.`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&force, "force", false, "replace an existing .sandbox with the default")
 		},
@@ -65,7 +80,8 @@ func runInit(c *Ctx, dir string, force bool) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("checking %s: %w", path, err)
 	}
-	if err := writeSandbox(path, []byte(sandboxfile.Template(root)), force); err != nil {
+	found := sandboxfile.Detect(root)
+	if err := writeSandbox(path, []byte(sandboxfile.TemplateFor(root, found)), force); err != nil {
 		return err
 	}
 
@@ -84,7 +100,19 @@ func runInit(c *Ctx, dir string, force bool) error {
 		return err
 	}
 	out := c.IO.Out
-	fmt.Fprintf(out, "Wrote %s (machine %s, Debian %s, all defaults) and trusted it.\n", path, sandboxfile.DefaultName(root), sandboxfile.DefaultRelease)
+	if len(found) == 0 {
+		fmt.Fprintf(out, "Wrote %s (machine %s, Debian %s, all defaults) and trusted it.\n", path, sandboxfile.DefaultName(root), sandboxfile.DefaultRelease)
+		fmt.Fprintf(out, "It found no build files it knows (Makefile, go.mod, Cargo.toml, package.json, ...): add what the\nproject needs to Packages= (for example: Packages=build-essential).\n")
+	} else {
+		fmt.Fprintf(out, "Wrote %s (machine %s, Debian %s) and trusted it.\n", path, sandboxfile.DefaultName(root), sandboxfile.DefaultRelease)
+		fmt.Fprintf(out, "For what is in the project, the machine gets:\n")
+		for _, n := range found {
+			fmt.Fprintf(out, "  %-16s -> %s (%s)\n", n.Why, n.What, strings.Join(n.Packages, " "))
+		}
+		if setup := found.Setup(); len(setup) > 0 {
+			fmt.Fprintf(out, "and, once at create, as root: Setup=%s\n", strings.Join(setup, "; Setup="))
+		}
+	}
 	if parent, err := sandboxfile.Find(filepath.Dir(root)); err == nil {
 		fmt.Fprintf(out, "Note: this is inside the project of %s; below %s, this new file is the one used.\n", parent, root)
 	}

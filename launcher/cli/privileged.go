@@ -26,8 +26,9 @@ func (c *Ctx) runRoot(ctx context.Context, bus *machine.Bus, unit, op, arg strin
 	return c.runRootWith(ctx, bus, unit, op, arg, nil, show)
 }
 
-// runRootWith is runRoot with input on the helper's standard input.
-func (c *Ctx) runRootWith(ctx context.Context, bus *machine.Bus, unit, op, arg string, input []byte, show func(builder.Event)) error {
+// runRootWith is runRoot with input (when not nil) as the unit's standard
+// input: a file the user opened, passed in the StartTransientUnit call.
+func (c *Ctx) runRootWith(ctx context.Context, bus *machine.Bus, unit, op, arg string, input *os.File, show func(builder.Event)) error {
 	self, err := filepath.EvalSymlinks(c.Self)
 	if err != nil {
 		return fmt.Errorf("finding the sbx binary: %w", err)
@@ -39,20 +40,7 @@ func (c *Ctx) runRootWith(ctx context.Context, bus *machine.Bus, unit, op, arg s
 	defer r.Close()
 	t := machine.Transient{
 		Unit: unit, Description: "sbx " + op + " " + arg,
-		Argv: []string{self, "__root", op, arg}, Output: w,
-	}
-	if input != nil {
-		in, inw, err := os.Pipe()
-		if err != nil {
-			w.Close()
-			return err
-		}
-		defer in.Close()
-		go func() {
-			inw.Write(input) // best effort: a helper that fails to read says so
-			inw.Close()
-		}()
-		t.Input = in
+		Argv: []string{self, "__root", op, arg}, Output: w, Input: input,
 	}
 	err = bus.StartTransient(ctx, t)
 	w.Close() // systemd holds its own copy now
@@ -111,4 +99,19 @@ func (c *Ctx) connect(ctx context.Context) (*machine.Bus, error) {
 		return nil, WithHint(err, "sbx runs machines with systemd-nspawn and systemd-machined; use a host booted with systemd")
 	}
 	return bus, err
+}
+
+// runRootSpec is runRoot with data (a spec) on the helper's standard
+// input, through a pipe: never in argv, where ps and the journal show it.
+func (c *Ctx) runRootSpec(ctx context.Context, bus *machine.Bus, unit, op, arg string, data []byte, show func(builder.Event)) error {
+	in, inw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	go func() {
+		inw.Write(data) // best effort: a helper that cannot read it says so
+		inw.Close()
+	}()
+	return c.runRootWith(ctx, bus, unit, op, arg, in, show)
 }

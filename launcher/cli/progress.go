@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"io"
 	"strings"
 	"time"
@@ -39,16 +40,16 @@ func (p *progress) event(e builder.Event) {
 	switch {
 	case e.Phase != "":
 		p.endPhase()
-		p.phase, p.since, p.detail = e.Phase, time.Now(), ""
+		p.phase, p.since, p.detail = safetext.Escape(e.Phase), time.Now(), ""
 		if !p.tty {
-			fmt.Fprintf(p.w, "sbx: %s\n", e.Phase)
+			fmt.Fprintf(p.w, "sbx: %s\n", p.phase)
 		}
 	case e.Log != "":
-		p.detail = e.Log
+		p.detail = safetext.Escape(e.Log)
 	case e.Out != "":
 		p.println(e.Out)
 	case e.Info != "":
-		p.println("sbx: " + e.Info)
+		p.println("sbx: " + safetext.Escape(e.Info))
 	case e.Error != "":
 		// The phase did not finish: no tick for it (an interrupt too).
 		p.failPhase()

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"golang.org/x/term"
@@ -43,7 +41,11 @@ func (c *Ctx) home() string {
 func (c *Ctx) loadProject(dir string) (*project, error) {
 	path, err := sandboxfile.Find(dir)
 	if errors.Is(err, sandboxfile.ErrNotFound) {
-		return nil, WithHint(err, "create one with `sbx init` in the project's top directory, or name a machine: sbx %s NAME", c.Cmd.Name)
+		hint := "create one with `sbx init` in the project's top directory"
+		if c.Cmd != nil && strings.Contains(c.Cmd.Args, "NAME") { // only where NAME is a form of the command
+			hint += ", or name a machine: sbx " + c.Cmd.Name + " NAME"
+		}
+		return nil, WithHint(err, "%s", hint)
 	}
 	if err != nil {
 		return nil, err
@@ -96,19 +98,9 @@ func (c *Ctx) spec(p *project) (*contract.Spec, error) {
 	if err := sandboxfile.CheckRoot(f.Root, c.home()); err != nil {
 		return nil, err
 	}
-	u, err := user.Current()
+	u, g, err := currentIdentity()
 	if err != nil {
-		return nil, fmt.Errorf("looking up the current user: %w", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	if uid == 0 {
-		return nil, WithHint(errors.New("machines are made for a regular user, and this is root"),
-			"run sbx as your own user (a member of group sbx), not with sudo")
-	}
-	g, err := user.LookupGroupId(u.Gid)
-	if err != nil {
-		return nil, fmt.Errorf("looking up group %s: %w", u.Gid, err)
+		return nil, err
 	}
 	shell := f.Exec.Shell
 	if shell == "" {
@@ -119,7 +111,7 @@ func (c *Ctx) spec(p *project) (*contract.Spec, error) {
 	}
 	s := contract.FromFile(f)
 	s.Name = p.Name
-	s.User = contract.User{Name: u.Username, UID: uid, Group: g.Name, GID: gid, Home: u.HomeDir, Shell: shell}
+	s.User = contract.User{Name: u.Name, UID: u.UID, Group: g.Name, GID: u.GID, Home: u.Home, Shell: shell, Groups: hostGroups(u)}
 	s.Lang = c.Env["LANG"]
 	for _, b := range f.Files.Binds {
 		if _, err := os.Stat(b.Host); err != nil {

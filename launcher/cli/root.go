@@ -15,7 +15,11 @@ func rootCmd() *Command {
 			if c.IO.In != nil {
 				in = c.IO.In
 			}
-			if code := builder.RootMain(args, in, c.IO.Out, c.IO.Err); code != 0 {
+			logw := builder.OpenJournal()
+			if logw == nil {
+				logw = c.IO.Err
+			}
+			if code := builder.RootMain(args, in, c.IO.Out, logw); code != 0 {
 				return &ExitError{Code: code}
 			}
 			return nil

@@ -119,6 +119,9 @@ func (c *Ctx) runProject(p *project, o runOpts) error {
 	if err != nil {
 		return err
 	}
+	if status == ExitNotFound {
+		c.suggestPackage(p, o.Argv[0], req)
+	}
 	if status != 0 {
 		return &ExitError{Code: status}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -86,7 +87,7 @@ func (c *Ctx) shell(cdFile string, root bool, env []string) error {
 	hostFile := filepath.Join(builder.HostRuntimeDir(p.Name), name)
 	defer os.Remove(hostFile)
 	err = c.runInMachine(argv, env, root, login, layout.GuestRuntime+"/"+name)
-	if data, rerr := os.ReadFile(hostFile); rerr == nil && len(data) > 0 {
+	if data, rerr := readGuestFile(hostFile, 64<<10); rerr == nil && len(data) > 0 {
 		if werr := os.WriteFile(cdFile, data, 0o600); werr != nil {
 			return werr
 		}
@@ -121,7 +122,7 @@ func (c *Ctx) autoShell(cdFile string, root bool, env []string) error {
 		if st == trust.Changed {
 			what = "changed since you allowed it"
 		}
-		fmt.Fprintf(c.IO.Err, "sbx: %s %s; review it, then run: sbx allow\n", p.File.Path, what)
+		fmt.Fprintf(c.IO.Err, "sbx: %s %s; review it, then run: sbx allow\n", safetext.Escape(p.File.Path), what)
 		if cdFile != "" {
 			// Without a marker the hook must not wait: it would call sbx
 			// again at every prompt.
@@ -133,7 +134,7 @@ func (c *Ctx) autoShell(cdFile string, root bool, env []string) error {
 	}
 	if !autoEnterEnabled(c.Env) {
 		// The same text as the hook prints for SBX_AUTO_ENTER=0.
-		fmt.Fprintf(c.IO.Err, "sbx: auto-entry is off; to enter %s run: sbx shell\n", p.File.Root)
+		fmt.Fprintf(c.IO.Err, "sbx: auto-entry is off; to enter %s run: sbx shell\n", safetext.Escape(p.File.Root))
 		return nil
 	}
 	return c.shell(cdFile, root, env)

@@ -14,9 +14,9 @@ func shimCmd() *Command {
 	var dir string
 	var list, rm, jsonOut, force, desktop bool
 	return &Command{
-		Name: "shim", Args: "[--dir DIR] COMMAND... | --desktop APP... | --list | --rm COMMAND...", Group: "Integration",
+		Name: "shim", Args: "[--dir DIR] NAME... | --desktop APP... | --list | --rm NAME...", Group: "Integration",
 		Short: "put commands of the project's machine on the host's PATH",
-		Long: `Writes a small script ~/.local/bin/COMMAND (or DIR/COMMAND) that runs COMMAND
+		Long: `Writes a small script ~/.local/bin/NAME (or DIR/NAME) that runs the command NAME
 in this project's machine from anywhere, like sbx run: arguments, stdin,
 stdout and stderr, the terminal and the exit status pass through.
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -208,6 +209,11 @@ func (c *Ctx) machineNameArg(args []string) (string, error) {
 // privileged runs `sbx __root op arg` for machine t with the machine
 // powered off (saying why), and starts it again if it was running.
 func (c *Ctx) privileged(t *target, op, arg, why string) error {
+	return c.privilegedWith(t, op, arg, why, nil)
+}
+
+// privilegedWith is privileged with input passed as the unit's stdin.
+func (c *Ctx) privilegedWith(t *target, op, arg, why string, input *os.File) error {
 	ctx := context.Background()
 	bus, err := c.connect(ctx)
 	if err != nil {
@@ -215,7 +221,7 @@ func (c *Ctx) privileged(t *target, op, arg, why string) error {
 	}
 	defer bus.Close()
 	return c.whileOff(ctx, bus, t, why, func() error {
-		return c.runRootOn(ctx, bus, t.Name, op, arg, c.newProgress().event)
+		return c.runRootOnWith(ctx, bus, t.Name, op, arg, input, c.newProgress().event)
 	})
 }
 
@@ -255,7 +261,12 @@ func (c *Ctx) whileOff(ctx context.Context, bus *machine.Bus, t *target, why str
 // runRootOn runs a privileged operation on machine name in the unit
 // sbx-OP-NAME.service, so two of the same kind never run at once.
 func (c *Ctx) runRootOn(ctx context.Context, bus *machine.Bus, name, op, arg string, show func(builder.Event)) error {
-	err := c.runRoot(ctx, bus, "sbx-"+op+"-"+name+".service", op, arg, show)
+	return c.runRootOnWith(ctx, bus, name, op, arg, nil, show)
+}
+
+// runRootOnWith is runRootOn with input passed as the unit's stdin.
+func (c *Ctx) runRootOnWith(ctx context.Context, bus *machine.Bus, name, op, arg string, input *os.File, show func(builder.Event)) error {
+	err := c.runRootWith(ctx, bus, "sbx-"+op+"-"+name+".service", op, arg, input, show)
 	if errors.Is(err, errBusy) {
 		return WithHint(fmt.Errorf("another sbx %s of %s is running", op, name), "wait for it to finish and try again")
 	}

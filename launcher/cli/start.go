@@ -33,6 +33,9 @@ func (c *Ctx) start(ctx context.Context, bus *machine.Bus, t *target) error {
 		return WithHint(fmt.Errorf("machine %s is incomplete: its Setup= did not finish", t.Name),
 			"fix Setup= in .sandbox and run sbx create in the project")
 	}
+	if err := c.waitNotBusy(ctx, t.Name); err != nil {
+		return err
+	}
 	unit := machine.NspawnUnit(t.Name)
 	journal := fmt.Sprintf("see why: sudo journalctl -u %s -n 50", unit)
 	if err := bus.StartUnit(ctx, unit); err != nil {

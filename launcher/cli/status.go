@@ -9,6 +9,7 @@ import (
 
 	"github.com/sbxdev/sbx/launcher/builder"
 	"github.com/sbxdev/sbx/launcher/machine"
+	"github.com/sbxdev/sbx/launcher/safetext"
 )
 
 func statusCmd() *Command {
@@ -89,10 +90,10 @@ func (c *Ctx) settingsOf(t *target) string {
 	if p == nil {
 		loaded, err := c.loadProject(t.Meta.Project)
 		if err != nil || loaded.Name != t.Name {
-			return "unknown (no .sandbox naming it in " + quoteUntrusted(t.Meta.Project) + ")"
+			return "unknown (no .sandbox naming it in " + safetext.Escape(t.Meta.Project) + ")"
 		}
 		if err := c.requireTrust(loaded); err != nil {
-			return "unknown (" + quoteUntrusted(loaded.File.Path) + " is not trusted)"
+			return "unknown (" + safetext.Escape(loaded.File.Path) + " is not trusted)"
 		}
 		p = loaded
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"text/tabwriter"
 	"time"
 
@@ -70,7 +71,7 @@ func trustList(c *Ctx) error {
 		if e.Missing {
 			missing = " (missing)"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s%s\n", e.Status, e.When.Local().Format(time.DateTime), e.Path, missing)
+		fmt.Fprintf(w, "%s\t%s\t%s%s\n", e.Status, e.When.Local().Format(time.DateTime), safetext.Escape(e.Path), missing)
 	}
 	return w.Flush()
 }

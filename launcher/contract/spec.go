@@ -27,6 +27,14 @@ type User struct {
 	GID   int
 	Home  string
 	Shell string // login shell inside the machine at create
+	// Groups are the user's supplementary groups, given inside too.
+	Groups []Group `json:",omitempty"`
+}
+
+// Group is one of the host user's groups, given to the user inside too.
+type Group struct {
+	Name string
+	GID  int
 }
 
 // Spec is everything the privileged side needs to make or update a machine.
@@ -186,6 +194,11 @@ func validUser(u User) error {
 		return fmt.Errorf("machines are made for a non-root user; got uid %d", u.UID)
 	case !filepath.IsAbs(u.Home) || !filepath.IsAbs(u.Shell):
 		return fmt.Errorf("home %q and shell %q must be absolute", u.Home, u.Shell)
+	}
+	for _, g := range u.Groups {
+		if !userNameOK(g.Name) || g.GID <= 0 {
+			return fmt.Errorf("bad group %q (GID %d)", g.Name, g.GID)
+		}
 	}
 	return nil
 }

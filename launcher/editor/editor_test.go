@@ -42,7 +42,7 @@ func TestSnippetGolden(t *testing.T) {
 func TestVSCodeSnippetIsWhatWriteWrites(t *testing.T) {
 	snip, _ := Snippet("vscode")
 	dir := t.TempDir()
-	if _, err := WriteVSCode(dir); err != nil {
+	if _, err := WriteVSCode(dir, false); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"settings.json", "tasks.json"} {
@@ -65,7 +65,7 @@ func TestWriteVSCode(t *testing.T) {
 	if err := os.WriteFile(settings, []byte(orig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	res, err := WriteVSCode(dir)
+	res, err := WriteVSCode(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestWriteVSCode(t *testing.T) {
 	if !strings.HasPrefix(string(b), "{\n  // mine\n  \"editor.fontSize\": 14,\n") {
 		t.Errorf("settings.json lost its start:\n%s", b)
 	}
-	res, err = WriteVSCode(dir)
+	res, err = WriteVSCode(dir, false)
 	if err != nil || res[0].Changed || res[1].Changed {
 		t.Errorf("second write changed something: %+v %v", res, err)
 	}
@@ -99,7 +99,7 @@ func TestWriteVSCodeRefusesWithoutTouching(t *testing.T) {
 	bad := "{\n  \"a\": 1\n  \"b\": 2\n}\n"
 	os.WriteFile(filepath.Join(vs, "settings.json"), []byte(bad), 0o644)
 	before, _ := os.Stat(filepath.Join(vs, "settings.json"))
-	_, err := WriteVSCode(dir)
+	_, err := WriteVSCode(dir, false)
 	if err == nil || !strings.Contains(err.Error(), "line 3, column 3") || !strings.Contains(err.Error(), "unchanged") {
 		t.Fatalf("want a refusal naming line 3, column 3, got %v", err)
 	}
@@ -123,7 +123,7 @@ func TestWriteVSCodeSymlink(t *testing.T) {
 	os.WriteFile(target, []byte(`{"a": 1}`+"\n"), 0o644)
 	link := filepath.Join(vs, "settings.json")
 	os.Symlink(target, link)
-	if _, err := WriteVSCode(dir); err != nil {
+	if _, err := WriteVSCode(dir, false); err != nil {
 		t.Fatal(err)
 	}
 	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
@@ -163,4 +163,29 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWriteVSCodeRefusesLinksOut: a repository's .vscode (or a file in
+// it) that links out of the project is not written through.
+func TestWriteVSCodeRefusesLinksOut(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	os.Symlink(outside, filepath.Join(dir, ".vscode"))
+	if _, err := WriteVSCode(dir, false); err == nil || !strings.Contains(err.Error(), "out of the project") {
+		t.Errorf("a linked .vscode: %v", err)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("wrote out of the project: %v", entries)
+	}
+
+	dir2 := t.TempDir()
+	os.Mkdir(filepath.Join(dir2, ".vscode"), 0o755)
+	target := filepath.Join(outside, "settings.json")
+	os.WriteFile(target, []byte("{}\n"), 0o644)
+	os.Symlink(target, filepath.Join(dir2, ".vscode", "settings.json"))
+	if _, err := WriteVSCode(dir2, false); err == nil || !strings.Contains(err.Error(), "out of the project") {
+		t.Errorf("a linked settings.json: %v", err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "{}\n" {
+		t.Errorf("the file out of the project changed: %q", b)
+	}
 }

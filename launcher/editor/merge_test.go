@@ -189,8 +189,13 @@ func checkSettings(t *testing.T, before, after any) {
 	if !reflect.DeepEqual(profiles[ProfileName], plainOf(t, vscodeProfile)) {
 		t.Errorf("sbx profile is %#v", profiles[ProfileName])
 	}
-	if a[DefaultProfileKey] != ProfileName {
-		t.Errorf("default profile is %#v", a[DefaultProfileKey])
+	// The user's default profile stays; sbx's is the default only where
+	// none was set.
+	b0, _ := before.(map[string]any)
+	if want, set := b0[DefaultProfileKey]; set && !reflect.DeepEqual(a[DefaultProfileKey], want) {
+		t.Errorf("the user's default profile %#v became %#v", want, a[DefaultProfileKey])
+	} else if !set && a[DefaultProfileKey] != ProfileName {
+		t.Errorf("default profile is %#v, want sbx where none was set", a[DefaultProfileKey])
 	}
 	// Take sbx's values out of both: what is left must be equal.
 	b, _ := before.(map[string]any)
@@ -259,4 +264,35 @@ func clone(m map[string]any) map[string]any {
 		c[k] = v
 	}
 	return c
+}
+
+// TestMergeKeepsUsersDefaultProfile: a default profile the user chose stays
+// (sbx is added beside it); --default replaces it.
+func TestMergeKeepsUsersDefaultProfile(t *testing.T) {
+	src := []byte("{\n  \"terminal.integrated.defaultProfile.linux\": \"zsh\"\n}\n")
+	got, err := MergeVSCodeSettings(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := Decode(got)
+	m := v.(map[string]any)
+	if m[DefaultProfileKey] != "zsh" {
+		t.Errorf("the user's default became %#v:\n%s", m[DefaultProfileKey], got)
+	}
+	if _, ok := m[ProfilesKey].(map[string]any)[ProfileName]; !ok {
+		t.Errorf("no sbx profile added:\n%s", got)
+	}
+	if OtherDefaultProfile(got) != "zsh" {
+		t.Errorf("OtherDefaultProfile = %q, want zsh", OtherDefaultProfile(got))
+	}
+	forced, err := MergeVSCodeSettingsDefault(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := Decode(forced); v.(map[string]any)[DefaultProfileKey] != ProfileName {
+		t.Errorf("--default did not make sbx the default:\n%s", forced)
+	}
+	if OtherDefaultProfile(forced) != "" {
+		t.Errorf("OtherDefaultProfile of sbx's default = %q", OtherDefaultProfile(forced))
+	}
 }

@@ -48,11 +48,34 @@ var (
 var ErrNotObject = errors.New("not a JSON object")
 
 // MergeVSCodeSettings returns settings.json (JSONC) with the sbx terminal
-// profile added and made the default. Every other key, comment and line is
-// kept as it was; an sbx profile that is there already is replaced, so
-// running it twice changes nothing the second time. An empty src gives a
-// new file.
-func MergeVSCodeSettings(src []byte) ([]byte, error) {
+// profile added. It becomes the default profile only where the file names
+// no other default: a terminal.integrated.defaultProfile.linux the user
+// chose is kept (MergeVSCodeSettingsDefault replaces it). Every other key,
+// comment and line is kept as it was; an sbx profile that is there already
+// is replaced, so running it twice changes nothing the second time. An
+// empty src gives a new file.
+func MergeVSCodeSettings(src []byte) ([]byte, error) { return mergeSettings(src, false) }
+
+// MergeVSCodeSettingsDefault is MergeVSCodeSettings that also makes the
+// sbx profile the default, replacing the user's (sbx editor --default).
+func MergeVSCodeSettingsDefault(src []byte) ([]byte, error) { return mergeSettings(src, true) }
+
+// OtherDefaultProfile returns the default terminal profile settings.json
+// names when it is not sbx's ("" when none is set, or it is sbx).
+func OtherDefaultProfile(src []byte) string {
+	n, err := parseJSONC(stripBOM(src))
+	if err != nil || n == nil || n.kind != '{' {
+		return ""
+	}
+	if v := n.lookup(DefaultProfileKey); v != nil && v.kind == '"' && v.str != ProfileName {
+		return v.str
+	} else if v != nil && v.kind != '"' {
+		return string(src[v.start:v.end])
+	}
+	return ""
+}
+
+func mergeSettings(src []byte, makeDefault bool) ([]byte, error) {
 	d := newDoc(src)
 	root, err := d.rootObject()
 	if err != nil {
@@ -71,7 +94,9 @@ func MergeVSCodeSettings(src []byte) ([]byte, error) {
 	if root, err = d.root(); err != nil {
 		return nil, fmt.Errorf("internal error: the merged file does not parse: %w", err)
 	}
-	d.setMember(root, DefaultProfileKey, ProfileName)
+	if makeDefault || root.lookup(DefaultProfileKey) == nil {
+		d.setMember(root, DefaultProfileKey, ProfileName)
+	}
 	return d.checked()
 }
 

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // maxFileSize bounds what is read as a settings file: far above any real
@@ -30,6 +31,9 @@ type FileResult struct {
 	Path    string
 	Created bool // the file did not exist
 	Changed bool // its content is new (false: it was up to date)
+	// KeptDefault is the user's own default terminal profile, left in
+	// place (settings.json without makeDefault), or "".
+	KeptDefault string
 }
 
 // WriteVSCode merges the sbx terminal profile and build task into
@@ -37,8 +41,28 @@ type FileResult struct {
 // file is replaced atomically (a complete new file renamed over the old);
 // a file that cannot be merged (not JSONC, not an object) is left exactly
 // as it was and nothing is written to it. Running it again changes nothing.
-func WriteVSCode(dir string) ([]FileResult, error) {
-	vsdir := filepath.Join(dir, ".vscode")
+// makeDefault makes the sbx profile the default terminal profile even where
+// the user chose another one.
+//
+// A cloned repository is someone else's: a .vscode (or a file in it) that
+// is a symbolic link pointing out of the project is refused, so --write
+// never writes outside it.
+func WriteVSCode(dir string, makeDefault bool) ([]FileResult, error) {
+	settings := MergeVSCodeSettings
+	if makeDefault {
+		settings = MergeVSCodeSettingsDefault
+	}
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", dir, err)
+	}
+	vsdir := filepath.Join(root, ".vscode")
+	if fi, err := os.Lstat(vsdir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		real, err := filepath.EvalSymlinks(vsdir)
+		if err != nil || !within(root, real) {
+			return nil, fmt.Errorf("%s is a symbolic link out of the project; sbx writes only inside it (replace the link with a directory)", vsdir)
+		}
+	}
 	if err := os.MkdirAll(vsdir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", vsdir, err)
 	}
@@ -55,10 +79,13 @@ func WriteVSCode(dir string) ([]FileResult, error) {
 	for _, f := range []struct {
 		name  string
 		merge func([]byte) ([]byte, error)
-	}{{"settings.json", MergeVSCodeSettings}, {"tasks.json", MergeVSCodeTasks}} {
+	}{{"settings.json", settings}, {"tasks.json", MergeVSCodeTasks}} {
 		path, err := resolve(filepath.Join(vsdir, f.name))
 		if err != nil {
 			return nil, err
+		}
+		if real, err := filepath.EvalSymlinks(filepath.Dir(path)); err != nil || !within(root, real) {
+			return nil, fmt.Errorf("%s leads out of the project (to %s); sbx writes only inside it", filepath.Join(vsdir, f.name), path)
 		}
 		old, exists, err := readSettings(path)
 		if err != nil {
@@ -71,7 +98,8 @@ func WriteVSCode(dir string) ([]FileResult, error) {
 		plans = append(plans, plan{path, old, exists, merged})
 	}
 	for _, p := range plans {
-		r := FileResult{Path: p.path, Created: !p.exists, Changed: !p.exists || !bytes.Equal(p.old, p.merged)}
+		r := FileResult{Path: p.path, Created: !p.exists, Changed: !p.exists || !bytes.Equal(p.old, p.merged),
+			KeptDefault: OtherDefaultProfile(p.merged)}
 		if r.Changed {
 			if err := writeAtomic(p.path, p.merged); err != nil {
 				return results, err
@@ -152,4 +180,9 @@ func writeAtomic(path string, data []byte) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// within tells whether path is root or below it (both real paths).
+func within(root, path string) bool {
+	return path == root || strings.HasPrefix(path, strings.TrimSuffix(root, "/")+"/")
 }

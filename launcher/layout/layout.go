@@ -12,8 +12,8 @@ const (
 	RuntimeDir   = "/var/lib/sbx/machines"  // per machine: the host side of the guest's GuestRuntime
 	SnapshotsDir = "/var/lib/sbx/snapshots" // per machine: its snapshots
 	LibDir       = "/usr/local/lib/sbx"     // holds the binary; bound read-only into machines
-	LockDir      = "/run/lock/sbx"
-	AptCacheDir  = "/var/cache/sbx/apt" // per base: downloaded packages, shared by all machines of that base
+	LockDir      = "/run/sbx/locks"         // root's alone (0700); see builder/lock.go
+	AptCacheDir  = "/var/cache/sbx/apt"     // per base: downloaded packages, shared by all machines of that base
 )
 
 // Guest paths.

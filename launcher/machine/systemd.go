@@ -80,16 +80,17 @@ func (b *Bus) WaitUnit(ctx context.Context, unit string, done func(UnitState) bo
 	}
 }
 
-// Transient describes a one-shot root process run by systemd, whose
-// stdout goes to Output (the write end of a pipe the caller reads) and
-// whose stderr goes to the journal (its log, under the unit's name).
-// Input, when set, is its stdin: how a spec is handed over without argv.
+// Transient describes a one-shot root process run by systemd, whose stdout
+// and stderr go to Output (the write end of a pipe the caller reads).
 type Transient struct {
 	Unit        string
 	Description string
 	Argv        []string
-	Input       *os.File
 	Output      *os.File
+	// Input, when set, is the unit's standard input: a file the caller
+	// opened (for reading or writing) and hands to the root process in the
+	// call itself, never through a socket another process could reach.
+	Input *os.File
 }
 
 // ErrUnitExists means a transient unit of that name is already running.
@@ -107,7 +108,7 @@ func (b *Bus) StartTransient(ctx context.Context, t Transient) error {
 		{"CollectMode", dbus.MakeVariant("inactive-or-failed")},
 		{"PrivateMounts", dbus.MakeVariant(true)},
 		{"StandardOutputFileDescriptor", dbus.MakeVariant(fd)},
-		{"StandardError", dbus.MakeVariant("journal")},
+		{"StandardErrorFileDescriptor", dbus.MakeVariant(fd)},
 		{"TimeoutStopUSec", dbus.MakeVariant(uint64(60 * time.Second / time.Microsecond))},
 	}
 	if t.Input != nil {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/sbxdev/sbx/launcher/layout"
 )
@@ -139,10 +140,29 @@ func Write(name string, s Settings) error {
 		return err
 	}
 	tmp := Path(name) + ".tmp"
-	if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+	if err := writeSynced(tmp, []byte(text)); err != nil {
+		os.Remove(tmp) // best effort
 		return err
 	}
 	return os.Rename(tmp, Path(name))
+}
+
+// writeSynced writes a new file and syncs it, so that a crash right after
+// the rename never leaves an empty settings file under the machine's name.
+func writeSynced(path string, data []byte) error {
+	os.Remove(path) // best effort: a leftover of a crash
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // ErrNotSbx means the machine exists but was not made by sbx.

@@ -1,12 +1,60 @@
 package sandboxfile
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Template returns the commented default .sandbox that `sbx init` writes for
-// the project at root. Every key is explained; every key is commented out,
-// so the file means "all defaults" until the user changes it.
-func Template(root string) string {
-	return strings.ReplaceAll(template, "@NAME@", DefaultName(root))
+// a project at root it knows nothing about. Every key is explained; every
+// key is commented out, so the file means "all defaults" until the user
+// changes it.
+func Template(root string) string { return TemplateFor(root, nil) }
+
+// TemplateFor is Template with what Detect found set: Packages=, Setup= and
+// Environment= lines, each group under a comment saying why. The rest stays
+// commented out.
+func TemplateFor(root string, d Detection) string {
+	pkgs := "# Packages=build-essential git\n"
+	setup := "# Setup=sh -c 'apt-get update && apt-get install -y --no-install-recommends golang'\n" +
+		"# Setup=sh -c 'curl -fsSL https://example.org/install.sh | sh'\n"
+	env := "# Environment=GOFLAGS=-mod=mod\n"
+	if len(d) > 0 {
+		var b strings.Builder
+		b.WriteString("# sbx init chose these for what it found in the project:\n")
+		for _, n := range d {
+			fmt.Fprintf(&b, "#   %s: %s\n", n.Why, n.What)
+			if n.Note != "" {
+				fmt.Fprintf(&b, "#     (%s)\n", n.Note)
+			}
+		}
+		fmt.Fprintf(&b, "Packages=%s\n", strings.Join(d.Packages(), " "))
+		pkgs = b.String()
+	}
+	if lines := d.lines(func(n Need) []string { return n.Setup }); lines != nil {
+		setup = "# sbx init: for what it found in the project (see Packages= above)\n" + prefixed("Setup=", lines)
+	}
+	if lines := d.lines(func(n Need) []string { return n.Env }); lines != nil {
+		env = "# sbx init: for what it found in the project (see Packages= above)\n" + prefixed("Environment=", lines)
+	}
+	r := strings.NewReplacer("@NAME@", DefaultName(root), "@PACKAGES@", pkgs, "@SETUP@", setup, "@ENV@", env)
+	return r.Replace(template)
+}
+
+func (d Detection) lines(of func(Need) []string) []string {
+	var out []string
+	for _, n := range d {
+		out = append(out, of(n)...)
+	}
+	return out
+}
+
+func prefixed(key string, lines []string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(key + l + "\n")
+	}
+	return b.String()
 }
 
 const template = `# .sandbox — this project's development machine (sbx).
@@ -38,8 +86,7 @@ const template = `# .sandbox — this project's development machine (sbx).
 
 # Extra packages installed when the machine is created. Names only,
 # separated by spaces; the key may be repeated.
-# Packages=build-essential git
-
+@PACKAGES@
 # Hostname inside the machine. Default: the machine name.
 # Hostname=@NAME@
 
@@ -52,15 +99,12 @@ const template = `# .sandbox — this project's development machine (sbx).
 # directory; repeat the key for more, they run in order. It is split into
 # words like a shell would, but no shell runs it: for pipes, &&, redirections
 # or $VARIABLES write Setup=sh -c '...'.
-# Setup=apt-get install -y --no-install-recommends golang
-# Setup=sh -c 'curl -fsSL https://example.org/install.sh | sh'
-
+@SETUP@
 # Login shell inside the machine (absolute path). Default: your host shell.
 # Shell=/bin/bash
 
 # Variables set for every command in the machine: one KEY=VALUE per line.
-# Environment=GOFLAGS=-mod=mod
-
+@ENV@
 # Names of host variables passed through to commands, separated by spaces.
 # PassEnvironment=SSH_AUTH_SOCK
 

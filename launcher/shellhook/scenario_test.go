@@ -77,6 +77,39 @@ func hostScenario() []step {
 					t.Errorf("second call ran in %q, want proj2/x", got)
 				}
 			}},
+		// The machine's shell could not cd (only the project is bound): it
+		// hands back its directory, the cd and its target (NUL-separated).
+		{name: "a cd handed back is done here, from the machine's directory",
+			before: func(sb *sandbox) { sb.write("stub/next-cd", sb.path("proj/sub")+"\x00cd\x00../../other") },
+			lines:  []string{`cd -- "$PLAIN"`, `cd -- "$PROJ"`, savePWD, "true"}, calls: 1, check: pwdIs("other")},
+		{name: "a pushd handed back is done here",
+			before: func(sb *sandbox) { sb.write("stub/next-cd", sb.path("proj")+"\x00pushd\x00"+sb.path("other")) },
+			lines:  []string{`cd -- "$PLAIN"`, `cd -- "$PROJ"`, savePWD, "true"}, calls: 1, check: pwdIs("other")},
+		{name: "cd - handed back goes to this shell's previous directory",
+			before: func(sb *sandbox) { sb.write("stub/next-cd", sb.path("proj")+"\x00cd-\x00-") },
+			lines:  []string{`cd -- "$PLAIN"`, `cd -- "$PROJ"`, savePWD, "true"}, calls: 1, check: pwdIs("plain")},
+		{name: "a cd handed back into another project enters that one",
+			before: func(sb *sandbox) { sb.write("stub/next-cd", sb.path("proj")+"\x00cd\x00../proj2/x") },
+			lines:  []string{`cd -- "$PLAIN"`, `cd -- "$PROJ"`, savePWD, "true"}, calls: 2, check: pwdIs("proj2/x")},
+		{name: "a cd handed back to a place the host lacks too goes back into the machine",
+			before: func(sb *sandbox) { sb.write("stub/next-cd", sb.path("proj/sub")+"\x00cd\x00../../nowhere") },
+			lines:  []string{`cd -- "$PLAIN"`, `cd -- "$PROJ"`, savePWD, "true"}, calls: 2,
+			check: func(t *testing.T, sb *sandbox, out string) {
+				pwdIs("proj/sub")(t, sb, out)
+				if got := strings.TrimSpace(sb.read("stub/cwd")); got != sb.path("proj/sub") {
+					t.Errorf("re-entered in %q, want proj/sub", got)
+				}
+			}},
+		{name: "CDPATH goes into the machine and finds a NAME handed back here",
+			before: func(sb *sandbox) { sb.write("stub/next-cd", sb.path("proj")+"\x00cd\x00other") },
+			lines:  []string{`cd -- "$PLAIN"`, "export CDPATH=$T", `cd -- "$PROJ"`, savePWD, "unset CDPATH"}, calls: 1,
+			check: func(t *testing.T, sb *sandbox, out string) {
+				pwdIs("other")(t, sb, out)
+				calls := sb.calls()
+				if !strings.HasSuffix(calls[len(calls)-1], " -e CDPATH="+sb.root) {
+					t.Errorf("CDPATH not passed to the machine's shell: %q", calls[len(calls)-1])
+				}
+			}},
 		{name: "an untrusted project waits for its marker without calling",
 			before: waitOn,
 			lines:  []string{`cd -- "$PLAIN"`, `cd -- "$PROJ"`, "true", `cd -- "$SUB"`, "true"}, calls: 1},

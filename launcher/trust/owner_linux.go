@@ -3,9 +3,10 @@ package trust
 import (
 	"fmt"
 	"os"
-	"os/user"
 	"strconv"
 	"syscall"
+
+	"github.com/sbxdev/sbx/launcher/userdb"
 )
 
 // CheckOwner refuses a .sandbox that someone else could have written: one
@@ -22,8 +23,8 @@ func CheckOwner(path string, uid int) error {
 	}
 	if owner := int(sys.Uid); owner != uid && owner != 0 {
 		name := strconv.Itoa(owner)
-		if u, err := user.LookupId(name); err == nil {
-			name = u.Username + " (uid " + name + ")"
+		if u, err := userdb.LookupUID(owner); err == nil {
+			name = u.Name + " (uid " + name + ")"
 		}
 		return &OwnerError{
 			Path:   path,

@@ -9,6 +9,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -72,10 +73,38 @@ func runMain(m *testing.M) int {
 	}
 	repoDir, buildDir = repo, build
 
+	// Bare installs run alongside the whole suite: bound them on their own.
+	flag.Parse()
+	bctx, bcancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer bcancel()
+	if wantsTest("TestInstallOnBareHost") {
+		bareInstalls["bookworm"] = startBareInstall(bctx, "bookworm")
+	}
+	code := runOnHost(m)
+	for suite, b := range bareInstalls {
+		<-b.done
+		if b.host == nil {
+			continue
+		}
+		if err := b.host.Close(); err != nil { // a no-op when the test closed it
+			fmt.Fprintf(os.Stderr, "e2e: closing the bare %s host: %v\n", suite, err)
+			if code == 0 {
+				code = 1
+			}
+		}
+	}
+	return code
+}
+
+// runOnHost boots the shared host, runs the tests and closes the host.
+func runOnHost(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
 	start := time.Now()
 	h, err := bootHost(ctx)
 	if err != nil {
-		return fail("%v", err)
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
 	}
 	host = h
 	fmt.Fprintf(os.Stderr, "e2e: test host ready with sbx installed in %s\n", time.Since(start).Round(100*time.Millisecond))

@@ -197,7 +197,7 @@ func TestExportImport(t *testing.T) {
 	copyName, copyDir := "snap-copy", "/home/alice/src/snap copy"
 	newProject(t, copyDir, "[Machine]\nName="+copyName+"\nPackages=python3-minimal\n")
 	start = time.Now()
-	out = must(t, alice, fmt.Sprintf("cd %s && sbx import %s --name %s --project . 2>&1", sh(copyDir), archive, copyName))
+	out = must(t, alice, fmt.Sprintf("cd %s && sbx import %s %s --project . 2>&1", sh(copyDir), archive, copyName))
 	record("import (tar.gz)", time.Since(start))
 	if !strings.Contains(out, "machine "+copyName+" is ready") {
 		t.Errorf("sbx import said:\n%s", out)
