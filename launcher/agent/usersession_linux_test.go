@@ -77,3 +77,22 @@ func TestLinkSbx(t *testing.T) {
 		t.Fatal("an existing file was replaced")
 	}
 }
+
+// BenchmarkUserSessionEnvWarm is what joining the session costs a command
+// once the session is up (the warm sbx run path).
+func BenchmarkUserSessionEnvWarm(b *testing.B) {
+	base := b.TempDir()
+	dir := filepath.Join(base, "1000")
+	os.MkdirAll(filepath.Join(dir, "systemd"), 0o755)
+	os.WriteFile(filepath.Join(dir, "bus"), nil, 0o600)
+	us := &userSessions{LingerDir: b.TempDir(), RuntimeBase: base, Up: func(context.Context, int) bool { return true },
+		Enable: func(context.Context, string) error { return nil }}
+	u := guestUser{Name: "alice", UID: 1000}
+	us.env(u)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if len(us.env(u)) != 2 {
+			b.Fatal("no session")
+		}
+	}
+}
