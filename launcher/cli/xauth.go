@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
+	"syscall"
 )
 
 // X authority entries are family (2 bytes, big-endian), then address,
@@ -25,7 +26,18 @@ func copyXauth(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(dst, out, 0o600)
+	// dst is in the machine's runtime directory, which the machine's root
+	// can write: never follow what it may have put there.
+	os.Remove(dst) // best effort
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(out)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func wildXauth(data []byte) ([]byte, error) {

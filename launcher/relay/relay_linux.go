@@ -29,7 +29,8 @@ type Relay struct {
 	closed bool
 }
 
-// Start listens at path (mode 0600; any stale file there is replaced) and
+// Start listens at path (in a directory only the user can enter; any
+// stale file there is replaced) and
 // relays every connection to the socket at target.
 func Start(path, target string) (*Relay, error) {
 	os.Remove(path) // best effort: a socket left by a killed sbx
@@ -37,11 +38,10 @@ func Start(path, target string) (*Relay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relaying %s into the machine: %w", target, err)
 	}
+	// No chmod: the path is in a directory the machine's root can write,
+	// and chmod would follow a link put in its place. The directory (0700,
+	// the user's) is what keeps others out.
 	l.SetUnlinkOnClose(true)
-	if err := os.Chmod(path, 0o600); err != nil {
-		l.Close()
-		return nil, fmt.Errorf("relaying %s into the machine: %w", target, err)
-	}
 	r := &Relay{l: l, path: path, target: target, conns: map[*net.UnixConn]struct{}{}}
 	r.wg.Add(1)
 	go r.accept()
