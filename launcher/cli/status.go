@@ -48,7 +48,7 @@ func (c *Ctx) status(ctx context.Context, bus *machine.Bus, t *target) error {
 	}
 	fmt.Fprintf(w, "Machine:\t%s\n", t.Name)
 	fmt.Fprintf(w, "State:\t%s\n", state)
-	fmt.Fprintf(w, "Project:\t%s\n", t.Meta.Project)
+	fmt.Fprintf(w, "Project:\t%s\n", safetext.Escape(t.Meta.Project))
 	fmt.Fprintf(w, "System:\t%s %s\n", t.Meta.Distribution, t.Meta.Release)
 	fmt.Fprintf(w, "Unit:\t%s (%s/%s)\n", unit, st.Active, st.Sub)
 	if m != nil && m.Leader > 0 {
