@@ -47,9 +47,9 @@ const StatusFailure = 125
 // executable). It decides per stream: a terminal gets a PTY in the guest,
 // bridged to the host terminal (raw mode when stdin is a terminal, resize
 // on SIGWINCH, terminal restored on every way out); any other stream is
-// passed as it is, so the command writes to it directly. SIGINT, SIGTERM,
-// SIGHUP and SIGQUIT sent to this process are forwarded to the command.
-// Cancelling ctx hangs up the command. Errors carry text for the user.
+// passed as it is, so the command writes to it directly. Signals sent to
+// this process act as client_signals_linux.go says. Cancelling ctx hangs
+// up the command. Errors carry text for the user.
 func Run(ctx context.Context, sock string, req Request, stdio Stdio) (int, error) {
 	if len(req.Argv) == 0 {
 		return StatusFailure, errors.New("no command to run")
@@ -74,7 +74,7 @@ func Run(ctx context.Context, sock string, req Request, stdio Stdio) (int, error
 	var pass []int
 	var sizeFrom *os.File
 	for i, f := range files {
-		fd, err := fdOf(f)
+		fd, err := bridge.RawFd(f)
 		if err != nil {
 			return StatusFailure, err
 		}
@@ -89,7 +89,7 @@ func Run(ctx context.Context, sock string, req Request, stdio Stdio) (int, error
 	}
 	if h.usesPTY() {
 		sizeFrom = pick(files, h.TTY, 1, 2, 0)
-		if fd, err := fdOf(sizeFrom); err == nil {
+		if fd, err := bridge.RawFd(sizeFrom); err == nil {
 			if ws, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ); err == nil {
 				h.Rows, h.Cols = ws.Row, ws.Col
 			}
@@ -108,22 +108,25 @@ func Run(ctx context.Context, sock string, req Request, stdio Stdio) (int, error
 	defer w.close()
 	// Notified before the request goes out, so an early Ctrl-C is queued
 	// behind it rather than killing sbx.
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, clientSignals(h.TTY[0])...)
 	defer signal.Stop(sigs)
 	err = w.send(msgRun, js, pass...)
 	runtime.KeepAlive(files)
 	if err != nil {
 		return StatusFailure, fmt.Errorf("sending the command to the machine: %w", err)
 	}
+	cs := &clientSession{w: w, pty: h.usesPTY(), raw: h.TTY[0]}
 	done := make(chan struct{})
 	defer close(done)
-	go forward(ctx, w, sigs, done)
-	var br *bridge.Bridge
+	go cs.handleSignals(ctx, sigs, done)
 
 	for {
 		typ, p, err := w.recv()
 		if err != nil {
+			if sig := cs.hungUp.Load(); sig != 0 {
+				return 128 + int(sig), nil // as a command killed by sig would
+			}
 			if ctx.Err() != nil {
 				return StatusFailure, ctx.Err()
 			}
@@ -137,19 +140,21 @@ func Run(ctx context.Context, sock string, req Request, stdio Stdio) (int, error
 			if err := json.Unmarshal(p, &st); err != nil {
 				return StatusFailure, fmt.Errorf("protocol error: %w", err)
 			}
-			if !st.PTY || br != nil {
+			if !st.PTY || cs.bridge() != nil {
 				continue
 			}
-			if br, err = startBridge(w, files, h.TTY, sizeFrom); err != nil {
+			br, err := startBridge(w, files, h.TTY, sizeFrom)
+			if err != nil {
 				return StatusFailure, err
 			}
 			defer br.Close() // restores the terminal on every path, panics included
+			cs.setBridge(br)
 		case msgExit:
 			code, msg, err := parseExit(p)
 			if err != nil {
 				return StatusFailure, err
 			}
-			if br != nil {
+			if br := cs.bridge(); br != nil {
 				br.Finish()
 			}
 			if msg != "" {
@@ -184,24 +189,6 @@ func startBridge(w *wire, files [3]*os.File, tty [3]bool, sizeFrom *os.File) (*b
 	return br, nil // the bridge owns the master now
 }
 
-// forward sends the signals sbx receives to the command, and hangs up when
-// ctx is cancelled.
-func forward(ctx context.Context, w *wire, sigs <-chan os.Signal, done <-chan struct{}) {
-	for {
-		select {
-		case s := <-sigs:
-			if sig, ok := s.(syscall.Signal); ok {
-				w.send(msgSignal, []byte{byte(sig)}) // best effort: the command may have ended
-			}
-		case <-ctx.Done():
-			w.c.Close() // the agent hangs up the command
-			return
-		case <-done:
-			return
-		}
-	}
-}
-
 // pick returns the first of files (by index order) that is a terminal.
 func pick(files [3]*os.File, tty [3]bool, order ...int) *os.File {
 	for _, i := range order {
@@ -232,19 +219,6 @@ func lostConnection(err error) error {
 		return errors.New("lost the connection to the machine (was it stopped?)")
 	}
 	return fmt.Errorf("talking to the machine's agent: %w", err)
-}
-
-// fdOf returns f's descriptor without switching it to blocking mode.
-func fdOf(f *os.File) (int, error) {
-	sc, err := f.SyscallConn()
-	if err != nil {
-		return -1, fmt.Errorf("using %s: %w", f.Name(), err)
-	}
-	fd := -1
-	if err := sc.Control(func(u uintptr) { fd = int(u) }); err != nil {
-		return -1, fmt.Errorf("using %s: %w", f.Name(), err)
-	}
-	return fd, nil
 }
 
 // Ping waits until the machine's system is up (running or degraded),

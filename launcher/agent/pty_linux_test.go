@@ -1,81 +1,30 @@
 package agent
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
+
+	"github.com/sbxdev/sbx/launcher/shellhook/ptytest"
 )
 
 // userTerm plays the user's terminal: the test holds its master side, the
 // client process has the slave as its controlling terminal.
 type userTerm struct {
-	t    *testing.T
-	ptmx *os.File
-	tts  *os.File
-	mu   sync.Mutex
-	out  bytes.Buffer
+	*ptytest.Pair
+	t *testing.T
 }
 
 func newUserTerm(t *testing.T, rows, cols uint16) *userTerm {
 	t.Helper()
-	ptmx, tts, err := pty.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ptmx.Close(); tts.Close() })
-	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: rows, Cols: cols}); err != nil {
-		t.Fatal(err)
-	}
-	u := &userTerm{t: t, ptmx: ptmx, tts: tts}
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := ptmx.Read(buf)
-			u.mu.Lock()
-			u.out.Write(buf[:n])
-			u.mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
-	return u
-}
-
-func (u *userTerm) output() string {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.out.String()
-}
-
-// expect waits until the screen shows s.
-func (u *userTerm) expect(s string) {
-	u.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(u.output(), s) {
-		if time.Now().After(deadline) {
-			u.t.Fatalf("terminal never showed %q; it shows %q", s, u.output())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func (u *userTerm) termios() unix.Termios {
-	u.t.Helper()
-	tio, err := unix.IoctlGetTermios(int(u.tts.Fd()), unix.TCGETS)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	return *tio
+	return &userTerm{Pair: ptytest.Open(t, rows, cols), t: t}
 }
 
 // client starts a client process whose controlling terminal is u; each
@@ -83,7 +32,7 @@ func (u *userTerm) termios() unix.Termios {
 func (u *userTerm) client(sock string, req Request, stdin, stdout, stderr *os.File) *exec.Cmd {
 	u.t.Helper()
 	cmd := helperCmd(u.t, os.Args[0], sock, req)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = u.tts, u.tts, u.tts
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = u.Slave, u.Slave, u.Slave
 	if stdin != nil {
 		cmd.Stdin = stdin
 	}
@@ -93,7 +42,7 @@ func (u *userTerm) client(sock string, req Request, stdin, stdout, stderr *os.Fi
 	if stderr != nil {
 		cmd.Stderr = stderr
 	}
-	cmd.ExtraFiles = []*os.File{u.tts}
+	cmd.ExtraFiles = []*os.File{u.Slave}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 3}
 	if err := cmd.Start(); err != nil {
 		u.t.Fatal(err)
@@ -119,13 +68,13 @@ func TestPTYNamesAPtsWithTheRightSizeFromTheStart(t *testing.T) {
 	u := newUserTerm(t, 33, 101)
 	cmd := u.client(sock, sh(`printf 'tty=%s size=%s\n' "$(tty)" "$(stty size)"; seq 1 3000; exit 42`), nil, nil, nil)
 	if code := exitCode(t, cmd); code != 42 {
-		t.Errorf("exit %d, want 42; screen %q", code, u.output())
+		t.Errorf("exit %d, want 42; screen %q", code, u.Output())
 	}
-	u.expect("size=33 101")
-	u.expect("\r\n2999\r\n3000\r\n") // the tail arrives, with the guest's own ONLCR
-	out := u.output()
-	if !strings.Contains(out, "tty=/dev/pts/") || strings.Contains(out, "tty="+u.tts.Name()+"\r") {
-		t.Errorf("command's tty is not a PTY of its own: %q (host terminal %s)", out[:min(len(out), 80)], u.tts.Name())
+	u.Expect("size=33 101")
+	u.Expect("\r\n2999\r\n3000\r\n") // the tail arrives, with the guest's own ONLCR
+	out := u.Output()
+	if !strings.Contains(out, "tty=/dev/pts/") || strings.Contains(out, "tty="+u.Slave.Name()+"\r") {
+		t.Errorf("command's tty is not a PTY of its own: %q (host terminal %s)", out[:min(len(out), 80)], u.Slave.Name())
 	}
 }
 
@@ -133,19 +82,19 @@ func TestPTYFollowsResize(t *testing.T) {
 	sock, _ := startServer(t, 0)
 	u := newUserTerm(t, 24, 80)
 	cmd := u.client(sock, sh(`stty size; while read x; do stty size; done; exit 3`), nil, nil, nil)
-	u.expect("24 80")
-	if err := pty.Setsize(u.ptmx, &pty.Winsize{Rows: 50, Cols: 132}); err != nil {
+	u.Expect("24 80")
+	if err := pty.Setsize(u.Master, &pty.Winsize{Rows: 50, Cols: 132}); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(u.output(), "50 132") {
+	for !strings.Contains(u.Output(), "50 132") {
 		if time.Now().After(deadline) {
-			t.Fatalf("resize never reached the command: %q", u.output())
+			t.Fatalf("resize never reached the command: %q", u.Output())
 		}
-		u.ptmx.Write([]byte("\r"))
+		u.Master.Write([]byte("\r"))
 		time.Sleep(50 * time.Millisecond)
 	}
-	u.ptmx.Write([]byte{4}) // Ctrl-D: end of input for the guest's terminal
+	u.Master.Write([]byte{4}) // Ctrl-D: end of input for the guest's terminal
 	if code := exitCode(t, cmd); code != 3 {
 		t.Errorf("exit %d, want 3", code)
 	}
@@ -154,17 +103,17 @@ func TestPTYFollowsResize(t *testing.T) {
 func TestPTYCtrlCAndTerminalRestored(t *testing.T) {
 	sock, _ := startServer(t, 0)
 	u := newUserTerm(t, 24, 80)
-	before := u.termios()
+	before := u.Termios()
 	cmd := u.client(sock, sh(`echo ready; exec sleep 100`), nil, nil, nil)
-	u.expect("ready")
-	if during := u.termios(); during.Lflag&unix.ICANON != 0 || during.Lflag&unix.ECHO != 0 {
+	u.Expect("ready")
+	if during := u.Termios(); during.Lflag&unix.ICANON != 0 || during.Lflag&unix.ECHO != 0 {
 		t.Errorf("host terminal not in raw mode while the command runs: lflag %#x", during.Lflag)
 	}
-	u.ptmx.Write([]byte{3}) // Ctrl-C
+	u.Master.Write([]byte{3}) // Ctrl-C
 	if code := exitCode(t, cmd); code != 130 {
 		t.Errorf("exit %d, want 130", code)
 	}
-	if after := u.termios(); after != before {
+	if after := u.Termios(); after != before {
 		t.Errorf("terminal not restored:\nbefore %+v\nafter  %+v", before, after)
 	}
 }
@@ -172,14 +121,14 @@ func TestPTYCtrlCAndTerminalRestored(t *testing.T) {
 func TestPTYRestoredWhenClientGetsSIGTERM(t *testing.T) {
 	sock, _ := startServer(t, 0)
 	u := newUserTerm(t, 24, 80)
-	before := u.termios()
+	before := u.Termios()
 	cmd := u.client(sock, sh(`echo ready; exec sleep 100`), nil, nil, nil)
-	u.expect("ready")
+	u.Expect("ready")
 	cmd.Process.Signal(syscall.SIGTERM)
 	if code := exitCode(t, cmd); code != 143 {
 		t.Errorf("exit %d, want 143", code)
 	}
-	if after := u.termios(); after != before {
+	if after := u.Termios(); after != before {
 		t.Errorf("terminal not restored after SIGTERM")
 	}
 }
@@ -197,7 +146,7 @@ func TestMixedTerminalAndPipes(t *testing.T) {
 	if got := <-outC; got != "in-tty\nout-pipe\n" {
 		t.Errorf("stdout pipe got %q", got)
 	}
-	u.expect("err-tty")
+	u.Expect("err-tty")
 
 	// stdin a pipe, stdout the terminal: input EOF still works.
 	u2 := newUserTerm(t, 24, 80)
@@ -211,7 +160,7 @@ func TestMixedTerminalAndPipes(t *testing.T) {
 	}
 	// The host terminal stays cooked (stdin is not a terminal), so its own
 	// ONLCR adds a CR to the guest's CRLF: looks the same on screen.
-	u2.expect("hello from a pipe\r\r\nout-tty")
+	u2.Expect("hello from a pipe\r\r\nout-tty")
 }
 
 func TestSignalsToTheClientReachTheCommand(t *testing.T) {
@@ -256,9 +205,9 @@ func TestDroppedConnectionLeavesNothingBehind(t *testing.T) {
 	// PTY mode, with a job that ignores SIGHUP: SIGKILL after the grace.
 	u := newUserTerm(t, 24, 80)
 	cmd = u.client(sock, sh(`trap "" HUP; sleep 100 & echo "pids $$ $! ."; wait`), nil, nil, nil)
-	u.expect(" .")
+	u.Expect(" .")
 	var sh, bg int
-	out := u.output()
+	out := u.Output()
 	if _, err := fmt.Sscanf(out[strings.Index(out, "pids"):], "pids %d %d", &sh, &bg); err != nil {
 		t.Fatalf("parsing %q: %v", out, err)
 	}
@@ -272,10 +221,10 @@ func TestPTYOutputTailNeverLost(t *testing.T) {
 	u := newUserTerm(t, 24, 80)
 	for i := range 200 {
 		// stdout alone is the terminal: a PTY without raw mode, in process.
-		code, err := Run(t.Context(), sock, Request{Argv: []string{"printf", "run-%d.\n", fmt.Sprint(i)}}, Stdio{Out: u.tts})
+		code, err := Run(t.Context(), sock, Request{Argv: []string{"printf", "run-%d.\n", fmt.Sprint(i)}}, Stdio{Out: u.Slave})
 		if err != nil || code != 0 {
 			t.Fatalf("run %d: %d, %v", i, code, err)
 		}
-		u.expect(fmt.Sprintf("run-%d.", i))
+		u.Expect(fmt.Sprintf("run-%d.", i))
 	}
 }

@@ -30,6 +30,7 @@ type session struct {
 var forwardable = map[unix.Signal]bool{
 	unix.SIGHUP: true, unix.SIGINT: true, unix.SIGQUIT: true, unix.SIGTERM: true,
 	unix.SIGUSR1: true, unix.SIGUSR2: true, unix.SIGWINCH: true, unix.SIGCONT: true, unix.SIGTSTP: true,
+	unix.SIGTTIN: true, unix.SIGTTOU: true,
 }
 
 func (s *Server) run(w *wire, cred *unix.Ucred, payload []byte) {
@@ -243,9 +244,23 @@ func (ss *session) closeMaster() {
 
 // signal delivers sig to the command's process group; keyboard-like
 // signals also reach the terminal's foreground group, as a typed Ctrl-C
-// would.
+// would. Stop and continue reach the whole session of a PTY command, as
+// the job it is on the host.
 func (ss *session) signal(sig unix.Signal) {
 	if !forwardable[sig] {
+		return
+	}
+	switch sig {
+	case unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
+		if ss.hasPTY {
+			// The session's groups are orphaned (their parent, the agent,
+			// is in another session): the kernel discards these stops
+			// there, so stop them as a debugger would.
+			ss.killAll(unix.SIGSTOP)
+			return
+		}
+	case unix.SIGCONT:
+		ss.killAll(unix.SIGCONT)
 		return
 	}
 	unix.Kill(-ss.pid, sig) // best effort: the group may be gone

@@ -22,6 +22,11 @@ const (
 	DrainMax  = 2 * time.Second
 )
 
+// Terminating are the signals that end a terminal session from outside
+// (kill, a closed terminal window, a tool stopping its children). A caller
+// catches them while the terminal is raw and ends with Close.
+var Terminating = []os.Signal{unix.SIGTERM, unix.SIGHUP, unix.SIGINT, unix.SIGQUIT}
+
 // Options say what to connect.
 type Options struct {
 	// Master is the PTY master. It must be non-blocking (os.NewFile of a
@@ -35,20 +40,44 @@ type Options struct {
 	Output *os.File
 	// Size is the host terminal whose size the PTY follows; nil for none.
 	Size *os.File
+	// Console is for a machine's login console: ^]^]^] typed within a
+	// second ends the relay (EndEscape), and hang-ups of the PTY are
+	// ridden out (getty and login call vhangup(), and a getty restarts
+	// after a logout, so reads of the master fail with EIO for a moment
+	// while the session is still wanted). Keys typed while nobody holds
+	// the PTY are lost.
+	Console bool
 }
+
+// End says why a relay ended on its own.
+type End int
+
+const (
+	EndEscape End = iota + 1 // the user typed ^]^]^] (Console)
+	EndInput                 // the host terminal hung up
+	EndOutput                // the host terminal no longer takes output (Console)
+)
 
 // Bridge is a running connection between a host terminal and a PTY master.
 type Bridge struct {
-	o         Options
-	inFd      int
-	raw       *term.State
-	restoreMu sync.Mutex
-	stopR     *os.File // poll wake-up for the input copier
-	stopW     *os.File
-	winch     chan os.Signal
+	o     Options
+	inFd  int
+	esc   *escapeDetector
+	stopR *os.File // poll wake-up for the input copier
+	stopW *os.File
+	winch chan os.Signal
+
+	modeMu sync.Mutex
+	saved  *term.State // the mode to give the terminal back in
+	isRaw  bool
+	closed bool
+
 	quit      chan struct{}
 	inDone    chan struct{}
 	outDone   chan struct{}
+	ended     chan struct{}
+	why       atomic.Int32
+	endOnce   sync.Once
 	finishing atomic.Bool
 	closeOnce sync.Once
 }
@@ -62,7 +91,11 @@ func Start(o Options) (*Bridge, error) {
 	if err := checkNonblocking(o.Master); err != nil {
 		return nil, err
 	}
-	b := &Bridge{o: o, inFd: -1, quit: make(chan struct{}), inDone: make(chan struct{}), outDone: make(chan struct{})}
+	b := &Bridge{o: o, inFd: -1, quit: make(chan struct{}), inDone: make(chan struct{}),
+		outDone: make(chan struct{}), ended: make(chan struct{})}
+	if o.Console {
+		b.esc = &escapeDetector{}
+	}
 	if o.Input != nil {
 		fd, err := RawFd(o.Input)
 		if err != nil {
@@ -71,12 +104,12 @@ func Start(o Options) (*Bridge, error) {
 		if b.stopR, b.stopW, err = os.Pipe(); err != nil {
 			return nil, fmt.Errorf("bridge: %w", err)
 		}
-		if b.raw, err = term.MakeRaw(fd); err != nil {
+		b.inFd = fd
+		if err := b.makeRaw(); err != nil {
 			b.stopR.Close()
 			b.stopW.Close()
 			return nil, fmt.Errorf("putting the terminal in raw mode: %w", err)
 		}
-		b.inFd = fd
 		go b.copyIn()
 	} else {
 		close(b.inDone)
@@ -91,6 +124,23 @@ func Start(o Options) (*Bridge, error) {
 	return b, nil
 }
 
+// Raw reports whether the bridge reads keys from a host terminal in raw
+// mode (then keys such as Ctrl-C and Ctrl-Z go to the machine's PTY).
+func (b *Bridge) Raw() bool { return b.inFd >= 0 }
+
+// Ended is closed when the relay ended on its own; Why says how.
+func (b *Bridge) Ended() <-chan struct{} { return b.ended }
+
+// Why is the reason the relay ended, once Ended is closed.
+func (b *Bridge) Why() End { return End(b.why.Load()) }
+
+func (b *Bridge) end(why End) {
+	b.endOnce.Do(func() {
+		b.why.Store(int32(why))
+		close(b.ended)
+	})
+}
+
 // Resize copies the host terminal's size to the PTY (the guest's
 // foreground program then gets SIGWINCH from the kernel).
 func (b *Bridge) Resize() {
@@ -103,20 +153,6 @@ func (b *Bridge) Resize() {
 		return
 	}
 	SetSize(b.o.Master, ws) // best effort: the PTY may be gone
-}
-
-// SetSize sets the window size of a terminal without touching its
-// blocking mode.
-func SetSize(f *os.File, ws *unix.Winsize) error {
-	sc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ierr error
-	if err := sc.Control(func(fd uintptr) { ierr = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, ws) }); err != nil {
-		return err
-	}
-	return ierr
 }
 
 // Finish is called once the command has exited: it reads the output still
@@ -149,91 +185,66 @@ func (b *Bridge) Close() {
 		}
 		b.o.Master.SetReadDeadline(time.Now()) // best effort: ends the output copier
 		<-b.outDone
+		b.modeMu.Lock()
+		b.closed = true
+		b.modeMu.Unlock()
 		b.Restore()
+		forget(b)
 		b.o.Master.Close() // best effort
 	})
 }
 
 // Restore puts the host terminal back the way Start found it. Idempotent
-// and safe from any goroutine.
+// and safe from any goroutine; Resume makes it raw again.
 func (b *Bridge) Restore() {
-	b.restoreMu.Lock()
-	defer b.restoreMu.Unlock()
-	if b.raw != nil {
-		term.Restore(b.inFd, b.raw) // best effort
-		b.raw = nil
+	b.modeMu.Lock()
+	defer b.modeMu.Unlock()
+	if b.isRaw {
+		term.Restore(b.inFd, b.saved) // best effort
+		b.isRaw = false
 	}
 }
 
-// RestoreOnPanic is deferred by every goroutine that runs while the
-// terminal is raw: a panic anywhere would otherwise kill the process and
-// leave the user's terminal unusable.
-func (b *Bridge) RestoreOnPanic() {
-	if r := recover(); r != nil {
-		b.Restore()
-		panic(r)
+// Resume puts the host terminal in raw mode again after Restore (sbx was
+// continued after a stop) and takes the size it may have got meanwhile.
+// The mode it finds is the one given back next time.
+func (b *Bridge) Resume() {
+	if b.inFd >= 0 {
+		b.makeRaw() // best effort: keys stay cooked if it fails
+	}
+	if b.o.Size != nil {
+		b.Resize()
 	}
 }
 
-func (b *Bridge) copyOut() {
-	defer close(b.outDone)
-	defer b.RestoreOnPanic()
-	buf := make([]byte, 64*1024)
-	outOK := true
-	for {
-		n, err := b.o.Master.Read(buf)
-		if n > 0 && outOK {
-			if _, werr := b.o.Output.Write(buf[:n]); werr != nil {
-				outOK = false // the terminal went away: keep draining so the guest is not blocked
-			}
-		}
-		if b.finishing.Load() {
-			b.o.Master.SetReadDeadline(time.Now().Add(DrainIdle)) // best effort
-		}
-		if err != nil {
-			return // EIO: the slave is closed everywhere; or a deadline
-		}
+func (b *Bridge) makeRaw() error {
+	b.modeMu.Lock()
+	defer b.modeMu.Unlock()
+	if b.closed || b.isRaw {
+		return nil
 	}
-}
-
-func (b *Bridge) copyIn() {
-	defer close(b.inDone)
-	defer b.RestoreOnPanic()
-	stop, err := RawFd(b.stopR)
+	st, err := term.MakeRaw(b.inFd)
 	if err != nil {
-		return
+		return err
 	}
-	fds := []unix.PollFd{{Fd: int32(b.inFd), Events: unix.POLLIN}, {Fd: int32(stop), Events: unix.POLLIN}}
-	buf := make([]byte, 32*1024)
-	for {
-		if _, err := unix.Poll(fds, -1); err != nil {
-			if err == unix.EINTR {
-				continue
-			}
-			return
-		}
-		if fds[1].Revents != 0 || fds[0].Revents&unix.POLLNVAL != 0 {
-			return
-		}
-		if fds[0].Revents == 0 {
-			continue
-		}
-		n, err := unix.Read(b.inFd, buf)
-		if n > 0 {
-			if _, werr := b.o.Master.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		switch {
-		case err == unix.EINTR || err == unix.EAGAIN:
-		case err != nil || n == 0:
-			return // the host terminal hung up; sbx gets SIGHUP for that
-		}
-	}
+	b.saved, b.isRaw = st, true
+	remember(b)
+	return nil
+}
+
+// Stop is what sbx does on a stop signal (SIGTSTP from kill: in raw mode
+// Ctrl-Z is a key for the machine, as with ssh): it gives the terminal
+// back, stops sbx with sig as a shell's job stops, and once continued
+// takes the terminal again. The machine's side keeps running, as an ssh
+// session's remote side does.
+func (b *Bridge) Stop(sig unix.Signal) {
+	b.Restore()
+	StopSelf(sig) // best effort
+	b.Resume()
 }
 
 func (b *Bridge) followSize() {
-	defer b.RestoreOnPanic()
+	defer RestoreOnPanic()
 	for {
 		select {
 		case <-b.winch:
@@ -242,38 +253,4 @@ func (b *Bridge) followSize() {
 			return
 		}
 	}
-}
-
-// RawFd returns f's descriptor without switching it to blocking mode (as
-// f.Fd() would, which would change the user's terminal for everyone).
-func RawFd(f *os.File) (int, error) {
-	sc, err := f.SyscallConn()
-	if err != nil {
-		return -1, err
-	}
-	fd := -1
-	if err := sc.Control(func(u uintptr) { fd = int(u) }); err != nil {
-		return -1, err
-	}
-	return fd, nil
-}
-
-// checkNonblocking makes sure reads of f can time out: its descriptor is
-// non-blocking and the runtime poller manages it.
-func checkNonblocking(f *os.File) error {
-	fd, err := RawFd(f)
-	if err != nil {
-		return err
-	}
-	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-	if err == nil && fl&unix.O_NONBLOCK == 0 {
-		err = errors.New("descriptor is in blocking mode")
-	}
-	if err == nil {
-		err = f.SetReadDeadline(time.Time{})
-	}
-	if err != nil {
-		return fmt.Errorf("bridge: the PTY master must be non-blocking (os.NewFile of a non-blocking descriptor): %w", err)
-	}
-	return nil
 }

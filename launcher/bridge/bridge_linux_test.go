@@ -1,55 +1,17 @@
 package bridge
 
 import (
-	"bytes"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
+
+	"github.com/sbxdev/sbx/launcher/shellhook/ptytest"
 )
-
-// pair is a PTY with its master read continuously into a buffer.
-type pair struct {
-	m, s *os.File
-	mu   sync.Mutex
-	out  bytes.Buffer
-}
-
-func newPair(t *testing.T) *pair {
-	t.Helper()
-	m, s, err := pty.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close(); s.Close() })
-	return &pair{m: m, s: s}
-}
-
-func (p *pair) collect() {
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := p.m.Read(buf)
-			p.mu.Lock()
-			p.out.Write(buf[:n])
-			p.mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
-}
-
-func (p *pair) shows(s string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return strings.Contains(p.out.String(), s)
-}
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -63,7 +25,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // nonblocking returns a non-blocking duplicate of f, as the agent client
-// makes of the master it receives.
+// makes of the master it receives, and closes f.
 func nonblocking(t *testing.T, f *os.File) *os.File {
 	t.Helper()
 	fd, err := unix.Dup(int(f.Fd()))
@@ -73,27 +35,29 @@ func nonblocking(t *testing.T, f *os.File) *os.File {
 	if err := unix.SetNonblock(fd, true); err != nil {
 		t.Fatal(err)
 	}
-	return os.NewFile(uintptr(fd), "master")
+	return os.NewFile(uintptr(fd), f.Name())
 }
 
-func termios(t *testing.T, f *os.File) unix.Termios {
+// guestPTY is the PTY in the machine: the bridge gets a non-blocking
+// master, the test plays the program on the slave.
+func guestPTY(t *testing.T) (master, slave *os.File) {
 	t.Helper()
-	tio, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	m, s, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return *tio
+	t.Cleanup(func() { m.Close(); s.Close() })
+	return nonblocking(t, m), s
 }
 
-// setup: host is the user's terminal (the test types into host.m and reads
-// the screen from it); guest is the PTY in the machine (the test plays the
-// program on guest.s).
-func setup(t *testing.T) (host, guest *pair, b *Bridge, before unix.Termios) {
+// setup: host is the user's terminal (the test types into its master and
+// reads the screen there); the bridge relays it to a guest PTY.
+func setup(t *testing.T, console bool) (host *ptytest.Pair, guest *os.File, b *Bridge, before unix.Termios) {
 	t.Helper()
-	host, guest = newPair(t), newPair(t)
-	host.collect()
-	before = termios(t, host.s)
-	b, err := Start(Options{Master: nonblocking(t, guest.m), Input: host.s, Output: host.s, Size: host.s})
+	host = ptytest.Open(t, 24, 80)
+	before = host.Termios()
+	master, guest := guestPTY(t)
+	b, err := Start(Options{Master: master, Input: host.Slave, Output: host.Slave, Size: host.Slave, Console: console})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,78 +66,103 @@ func setup(t *testing.T) (host, guest *pair, b *Bridge, before unix.Termios) {
 }
 
 func TestCopiesBothWaysInRawModeAndRestores(t *testing.T) {
-	host, guest, b, before := setup(t)
-	if raw := termios(t, host.s); raw.Lflag&(unix.ICANON|unix.ECHO|unix.ISIG) != 0 {
+	host, guest, b, before := setup(t, false)
+	if raw := host.Termios(); raw.Lflag&(unix.ICANON|unix.ECHO|unix.ISIG) != 0 {
 		t.Fatalf("host terminal not raw: lflag %#x", raw.Lflag)
 	}
-	host.m.Write([]byte("typed\r"))
+	host.Type("typed\r")
 	buf := make([]byte, 64)
-	n, err := guest.s.Read(buf) // the guest's line discipline turns CR into NL
+	n, err := guest.Read(buf) // the guest's line discipline turns CR into NL
 	if err != nil || string(buf[:n]) != "typed\n" {
 		t.Fatalf("guest read %q, %v", buf[:n], err)
 	}
-	guest.s.Write([]byte("printed\n"))
-	waitFor(t, "guest output on the host screen", func() bool { return host.shows("printed\r\n") })
+	guest.Write([]byte("printed\n"))
+	host.Expect("printed\r\n")
 	b.Close()
-	if after := termios(t, host.s); after != before {
+	if after := host.Termios(); after != before {
 		t.Errorf("terminal not restored:\n%+v\n%+v", before, after)
 	}
 }
 
 func TestFollowsHostSizeOnSIGWINCH(t *testing.T) {
-	host, guest, _, _ := setup(t)
-	if err := pty.Setsize(host.m, &pty.Winsize{Rows: 41, Cols: 142}); err != nil {
+	host, guest, _, _ := setup(t, false)
+	if err := pty.Setsize(host.Master, &pty.Winsize{Rows: 41, Cols: 142}); err != nil {
 		t.Fatal(err)
 	}
 	syscall.Kill(os.Getpid(), syscall.SIGWINCH) // the kernel sends it to the terminal's foreground group, which the test is not
 	waitFor(t, "the guest PTY to take the host's size", func() bool {
-		ws, err := unix.IoctlGetWinsize(int(guest.s.Fd()), unix.TIOCGWINSZ)
+		ws, err := unix.IoctlGetWinsize(int(guest.Fd()), unix.TIOCGWINSZ)
 		return err == nil && ws.Row == 41 && ws.Col == 142
 	})
 }
 
 func TestFinishReadsTheTailUntilEIO(t *testing.T) {
-	host, guest, b, before := setup(t)
+	host, guest, b, before := setup(t, false)
 	tail := strings.Repeat("x", 50000) + "END"
-	guest.s.Write([]byte(tail))
-	guest.s.Close() // the command exited: nobody holds the slave
+	guest.Write([]byte(tail))
+	guest.Close() // the command exited: nobody holds the slave
 	b.Finish()
-	waitFor(t, "the output's tail on the host screen", func() bool { return host.shows("xEND") })
-	if after := termios(t, host.s); after != before {
+	host.Expect("xEND")
+	if after := host.Termios(); after != before {
 		t.Error("terminal not restored by Finish")
 	}
 }
 
 func TestFinishDoesNotHangWhileABackgroundProcessHoldsTheSlave(t *testing.T) {
-	_, guest, b, _ := setup(t)
-	guest.s.Write([]byte("still open"))
+	_, guest, b, _ := setup(t, false)
+	guest.Write([]byte("still open"))
 	start := time.Now()
-	b.Finish() // guest.s stays open, like a background job's descriptor
+	b.Finish() // guest stays open, like a background job's descriptor
 	if d := time.Since(start); d > DrainIdle+time.Second {
 		t.Errorf("Finish took %v", d)
 	}
 }
 
-func TestRestoreOnPanic(t *testing.T) {
-	host, _, b, before := setup(t)
-	func() {
+func TestRestoreOnPanicInAnyGoroutine(t *testing.T) {
+	host, _, _, before := setup(t, false)
+	done := make(chan struct{})
+	go func() { // a goroutine of the caller's, not the bridge's
+		defer close(done)
 		defer func() { recover() }() // stands in for the crash
-		defer b.RestoreOnPanic()
+		defer RestoreOnPanic()
 		panic("boom")
 	}()
-	if after := termios(t, host.s); after != before {
+	<-done
+	if after := host.Termios(); after != before {
 		t.Error("terminal not restored on panic")
 	}
 }
 
+func TestStopGivesTheTerminalBackAndResumeTakesItAgain(t *testing.T) {
+	host, _, b, before := setup(t, false)
+	b.Restore() // what Stop does before stopping sbx
+	if got := host.Termios(); got != before {
+		t.Fatal("terminal not given back for the stop")
+	}
+	b.Resume()
+	if got := host.Termios(); got.Lflag&unix.ICANON != 0 {
+		t.Fatal("terminal not raw again after Resume")
+	}
+	b.Close()
+	b.Resume() // too late: nothing changes after Close
+	if after := host.Termios(); after != before {
+		t.Error("terminal not restored by Close after a Resume")
+	}
+}
+
 func TestStartRejectsBlockingMaster(t *testing.T) {
-	host, guest := newPair(t), newPair(t)
-	before := termios(t, host.s)
-	guest.m.Fd() // makes it blocking
-	if _, err := Start(Options{Master: guest.m, Input: host.s, Output: host.s}); err == nil {
+	host := ptytest.Open(t, 24, 80)
+	before := host.Termios()
+	m, _, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	m.Fd() // makes it blocking
+	if _, err := Start(Options{Master: m, Input: host.Slave, Output: host.Slave}); err == nil {
 		t.Fatal("Start accepted a blocking master")
 	}
-	if after := termios(t, host.s); after != before {
+	if after := host.Termios(); after != before {
 		t.Error("failed Start changed the terminal")
 	}
 }

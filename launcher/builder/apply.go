@@ -110,6 +110,14 @@ func applyTo(ctx context.Context, s *Spec, meta nspawn.Meta, built bool, r *Repo
 		}
 	}
 	a.g = guestOf(s, a.rec.Binds)
+	if !a.g.live() {
+		// Its tree is used by a throwaway nspawn: nobody boots it meanwhile.
+		unbusy, err := markBusy(s.Name, "apply")
+		if err != nil {
+			return err
+		}
+		defer unbusy()
+	}
 	if err := ensureRuntimeDir(s); err != nil {
 		return err
 	}

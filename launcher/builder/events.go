@@ -21,6 +21,15 @@ type Event struct {
 	// NextStart lists changes applied to the settings that take effect
 	// only when the machine starts again ("Private=yes", "Bind= +/x").
 	NextStart []string `json:"next_start,omitempty"`
+	// Result is an operation's typed result, for the CLI to use (not to
+	// show): never cut out of a text line.
+	Result *Result `json:"result,omitempty"`
+}
+
+// Result is what an operation hands back besides success.
+type Result struct {
+	Machine string `json:"machine,omitempty"` // import: the machine's name
+	Size    int64  `json:"size,omitempty"`    // du: bytes of the tree
 }
 
 // Reporter writes events; safe for concurrent use. Writes are best effort:

@@ -8,8 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/term"
-
+	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 	"github.com/sbxdev/sbx/launcher/trust"
 )
@@ -67,7 +66,7 @@ func runAllow(c *Ctx, dir string) error {
 		return err
 	}
 	out := c.IO.Out
-	if isTerminal(c.IO.OutFile) {
+	if bridge.IsTerminal(c.IO.OutFile) {
 		showFile(out, f)
 	}
 	if err := store.Allow(f); err != nil {
@@ -141,10 +140,6 @@ func quoteArgv(argv []string) string {
 		q[i] = shellQuote(a)
 	}
 	return strings.Join(q, " ")
-}
-
-func isTerminal(f *os.File) bool {
-	return f != nil && term.IsTerminal(int(f.Fd()))
 }
 
 // findSandbox finds the .sandbox for the trust commands, from dir upward.

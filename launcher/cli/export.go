@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/builder"
 	"github.com/sbxdev/sbx/launcher/safetext"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
@@ -163,7 +164,7 @@ The machine appears under its name only once complete.`,
 			if a.User, err = currentUser(c.Env); err != nil {
 				return err
 			}
-			if isTerminal(c.IO.ErrFile) {
+			if bridge.IsTerminal(c.IO.ErrFile) {
 				fmt.Fprintf(c.IO.Err, "sbx: the machine will bind %s as its project (name another with --project DIR)\n", safetext.Escape(a.Project))
 			}
 			in, err := c.openImportFile(args[0])
@@ -220,8 +221,8 @@ func (c *Ctx) importFrom(in *os.File, a *builder.ImportArg) (string, error) {
 	var got string
 	prog := c.newProgress()
 	err = c.runRootOnWith(ctx, bus, unit, "import", arg, in, func(e builder.Event) {
-		if n, ok := strings.CutPrefix(e.Info, "imported machine "); ok {
-			got = n
+		if e.Result != nil && e.Result.Machine != "" {
+			got = e.Result.Machine
 			return
 		}
 		prog.event(e)

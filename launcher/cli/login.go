@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
-	"golang.org/x/term"
+	"golang.org/x/sys/unix"
 
+	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/machine"
 )
 
@@ -27,7 +31,7 @@ which needs no password.`,
 			if err != nil {
 				return err
 			}
-			if c.IO.In == nil || c.IO.OutFile == nil || !term.IsTerminal(int(c.IO.In.Fd())) || !term.IsTerminal(int(c.IO.OutFile.Fd())) {
+			if !bridge.IsTerminal(c.IO.In) || !bridge.IsTerminal(c.IO.OutFile) {
 				return WithHint(errors.New("sbx login needs a terminal"), "to run a command without one: sbx run COMMAND")
 			}
 			ctx := context.Background()
@@ -51,6 +55,12 @@ which needs no password.`,
 					return fmt.Errorf("machine %s stopped right after starting: %v", t.Name, err)
 				}
 			}
+			// Caught before the terminal is raw: their default action would
+			// end sbx and leave it so. Not SIGTTIN/SIGTTOU: in the
+			// background sbx must stop when it touches the terminal.
+			sigs := make(chan os.Signal, 4)
+			signal.Notify(sigs, append([]os.Signal{unix.SIGTSTP}, bridge.Terminating...)...)
+			defer signal.Stop(sigs)
 			master, _, err := bus.OpenLogin(ctx, t.Name)
 			if err != nil {
 				return err
@@ -61,12 +71,19 @@ which needs no password.`,
 			go watchGone(watchCtx, bus, m, gone)
 
 			fmt.Fprintf(c.IO.Err, "Connected to %s. Press ^] three times within 1s to exit.\n", t.Name)
-			end, err := runConsole(consoleOptions{Master: master, In: c.IO.In, Out: c.IO.OutFile, Gone: gone})
+			br, err := bridge.Start(bridge.Options{Master: master, Input: c.IO.In, Output: c.IO.OutFile, Size: c.IO.In, Console: true})
 			if err != nil {
+				master.Close()
 				return fmt.Errorf("connecting the terminal to %s's console: %w", t.Name, err)
 			}
-			switch end {
-			case endGone:
+			defer br.Close() // on every path, panics included
+			machineGone, sig := relayConsole(br, gone, sigs)
+			br.Close()
+			switch {
+			case sig != 0:
+				fmt.Fprintf(c.IO.Err, "\nConnection to %s closed (%s).\n", t.Name, unix.SignalName(sig))
+				return &ExitError{Code: 128 + int(sig)}
+			case machineGone:
 				fmt.Fprintf(c.IO.Err, "\nMachine %s stopped; connection closed.\n", t.Name)
 			default:
 				fmt.Fprintf(c.IO.Err, "\nConnection to %s closed.\n", t.Name)
@@ -76,10 +93,34 @@ which needs no password.`,
 	}
 }
 
+// relayConsole waits until the console ends: the escape or the host
+// terminal's end (br.Ended), the machine's end (gone), or a terminating
+// signal, which it returns. A stop signal stops sbx alone, as it would
+// ssh: the console inside stays as it is.
+func relayConsole(br *bridge.Bridge, gone <-chan struct{}, sigs <-chan os.Signal) (machineGone bool, sig syscall.Signal) {
+	for {
+		select {
+		case <-br.Ended():
+			return false, 0
+		case <-gone:
+			return true, 0
+		case s := <-sigs:
+			sig, _ := s.(syscall.Signal)
+			switch sig {
+			case unix.SIGTSTP:
+				br.Stop(sig)
+			default:
+				return false, sig
+			}
+		}
+	}
+}
+
 // watchGone closes gone once the machine instance m is no longer running
 // (stopped, or rebooted: the console's PTY belonged to the old instance).
 func watchGone(ctx context.Context, bus *machine.Bus, m *machine.Running, gone chan<- struct{}) {
 	defer close(gone)
+	defer bridge.RestoreOnPanic()
 	for {
 		select {
 		case <-ctx.Done():

@@ -7,8 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/term"
-
+	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/builder"
 )
 
@@ -27,9 +26,9 @@ type progress struct {
 
 func (c *Ctx) newProgress() *progress {
 	p := &progress{w: c.IO.Err, start: time.Now(), width: 80}
-	if f := c.IO.ErrFile; f != nil && term.IsTerminal(int(f.Fd())) {
+	if f := c.IO.ErrFile; bridge.IsTerminal(f) {
 		p.tty = true
-		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 20 {
+		if w := bridge.Width(f); w > 20 {
 			p.width = w
 		}
 	}

@@ -7,8 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/term"
-
+	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/contract"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 	"github.com/sbxdev/sbx/launcher/trust"
@@ -146,8 +145,7 @@ func (c *Ctx) requireTrustInteractive(p *project) error {
 
 // interactive reports whether a person is at stdin and stderr.
 func (c *Ctx) interactive() bool {
-	return c.IO.In != nil && c.IO.ErrFile != nil &&
-		term.IsTerminal(int(c.IO.In.Fd())) && term.IsTerminal(int(c.IO.ErrFile.Fd()))
+	return bridge.IsTerminal(c.IO.In) && bridge.IsTerminal(c.IO.ErrFile)
 }
 
 func indent(s string) string {

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"time"
+
+	"github.com/sbxdev/sbx/launcher/nspawn"
 )
 
 func rebuildCmd() *Command {
@@ -66,8 +68,21 @@ On a terminal it asks first; elsewhere --force is required.`,
 				op = "rebuild-fresh"
 			}
 			start := time.Now()
+			running, _ := bus.Machine(ctx, p.Name) // best effort: only to wait for it below
 			if err := c.apply(ctx, bus, p, op); err != nil {
 				return err
+			}
+			if running != nil {
+				// The helper started the new machine; wait until it is ready.
+				meta, err := nspawn.ReadMeta(p.Name)
+				if err != nil {
+					return err
+				}
+				sctx, cancel := context.WithTimeout(ctx, startTimeout)
+				defer cancel()
+				if err := c.start(sctx, bus, &target{Name: p.Name, Meta: meta}); err != nil {
+					return err
+				}
 			}
 			fmt.Fprintf(c.IO.Err, "sbx: machine %s rebuilt from .sandbox (%s)\n", p.Name, round(time.Since(start)))
 			return nil

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"strings"
 
-	"golang.org/x/term"
-
+	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/builder"
 )
 
@@ -29,7 +29,7 @@ On a terminal it asks first; elsewhere --force is required.`,
 				return err
 			}
 			if !force {
-				if err := c.confirm(fmt.Sprintf("Remove machine %s (project %s) and everything inside it?", t.Name, t.Meta.Project)); err != nil {
+				if err := c.confirm(fmt.Sprintf("Remove machine %s (project %s) and everything inside it?", t.Name, safetext.Escape(t.Meta.Project))); err != nil {
 					return err
 				}
 			}
@@ -55,7 +55,7 @@ On a terminal it asks first; elsewhere --force is required.`,
 
 // confirm asks a yes/no question on the terminal; without one it refuses.
 func (c *Ctx) confirm(question string) error {
-	if c.IO.In == nil || !term.IsTerminal(int(c.IO.In.Fd())) {
+	if !bridge.IsTerminal(c.IO.In) {
 		return WithHint(errors.New("not asking for confirmation without a terminal"), "add --force to go ahead")
 	}
 	fmt.Fprintf(c.IO.Err, "%s [y/N] ", question)

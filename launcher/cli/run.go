@@ -34,6 +34,10 @@ Examples:
   sbx run --root apt-get install -y ripgrep
   sbx run -e DEBUG=1 ./server
 
+Ctrl-Z stops the command with sbx when its input is not a terminal, and fg
+continues both; on a terminal, Ctrl-Z and Ctrl-C are keys for the machine's
+terminal, as through ssh, and SIGTERM or SIGHUP to sbx hang the session up.
+
 The environment inside holds TERM, COLORTERM, LANG, LC_* and TZ from the host,
 HOME, USER, SHELL and PATH of the machine, SBX_MACHINE and SBX_PROJECT, the
 .sandbox's Environment= and PassEnvironment=, and -e; nothing else.

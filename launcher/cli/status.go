@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -18,7 +17,7 @@ func statusCmd() *Command {
 		Long: `Shows the machine NAME (or the project's machine): whether it runs and since
 when, its project, distribution and release, its systemd unit, its main PID and
 the disk space its root filesystem uses, and whether it is in line with its
-trusted .sandbox ("Settings: in line with .sandbox", or the changes the next
+trusted .sandbox ("Sandbox: in line with .sandbox", or the changes the next
 sbx run will apply, and base changes that need sbx rebuild). machinectl status
 NAME shows the same machine from systemd's side.`,
 		Run: func(c *Ctx, args []string) error {
@@ -49,7 +48,7 @@ func (c *Ctx) status(ctx context.Context, bus *machine.Bus, t *target) error {
 	}
 	fmt.Fprintf(w, "Machine:\t%s\n", t.Name)
 	fmt.Fprintf(w, "State:\t%s\n", state)
-	fmt.Fprintf(w, "Project:\t%s\n", t.Meta.Project)
+	fmt.Fprintf(w, "Project:\t%s\n", safetext.Escape(t.Meta.Project))
 	fmt.Fprintf(w, "System:\t%s %s\n", t.Meta.Distribution, t.Meta.Release)
 	fmt.Fprintf(w, "Unit:\t%s (%s/%s)\n", unit, st.Active, st.Sub)
 	if m != nil && m.Leader > 0 {
@@ -60,7 +59,7 @@ func (c *Ctx) status(ctx context.Context, bus *machine.Bus, t *target) error {
 		network = "private (its own network namespace)"
 	}
 	fmt.Fprintf(w, "Network:\t%s\n", network)
-	fmt.Fprintf(w, "Settings:\t%s\n", c.settingsOf(t))
+	fmt.Fprintf(w, "Sandbox:\t%s\n", c.settingsOf(t))
 	fmt.Fprintf(w, "Disk:\t%s\n", c.diskUsage(ctx, bus, t.Name))
 	fmt.Fprintf(w, "Created:\t%s\n", t.Meta.Created)
 	return w.Flush()
@@ -69,15 +68,14 @@ func (c *Ctx) status(ctx context.Context, bus *machine.Bus, t *target) error {
 // diskUsage asks the privileged helper to measure the tree (the store is
 // not readable by users); failures become a short note, not an error.
 func (c *Ctx) diskUsage(ctx context.Context, bus *machine.Bus, name string) string {
-	var size string
+	var n int64 = -1
 	unit := fmt.Sprintf("sbx-du-%s-%d.service", name, time.Now().UnixNano())
 	err := c.runRoot(ctx, bus, unit, "du", name, func(e builder.Event) {
-		if e.Info != "" {
-			size = e.Info
+		if e.Result != nil {
+			n = e.Result.Size
 		}
 	})
-	n, perr := strconv.ParseInt(size, 10, 64)
-	if err != nil || perr != nil {
+	if err != nil || n < 0 {
 		return "unknown (sudo du -sh " + builder.ImageDir(name) + ")"
 	}
 	return builder.SizeString(n)

@@ -217,3 +217,10 @@ func (t *Tmux) Close() error {
 	_, err := t.do("kill-server")
 	return err
 }
+
+// PaneTTY is the host terminal device of the pane (what the program in it
+// has as its terminal), e.g. for stty -F.
+func (t *Tmux) PaneTTY() (string, error) {
+	out, err := t.do("display-message", "-p", "-t", "test", "#{pane_tty}")
+	return strings.TrimSpace(out), err
+}

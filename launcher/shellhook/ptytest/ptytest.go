@@ -3,16 +3,11 @@
 package ptytest
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
-	"strings"
-	"sync"
+	"syscall"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 )
 
 // WaitTime bounds every wait on a shell; the polling returns as soon as the
@@ -25,10 +20,7 @@ type Term struct {
 	t      *testing.T
 	name   string
 	cmd    *exec.Cmd
-	tty    *os.File
-	mu     sync.Mutex
-	out    bytes.Buffer
-	seen   int // output before this offset has been matched already
+	tty    *Pair
 	marker int
 	exited chan struct{}
 }
@@ -37,25 +29,19 @@ type Term struct {
 // cleanup kills it and, if the test failed, logs what it printed.
 func Start(t *testing.T, name string, argv []string, dir string, env []string) *Term {
 	t.Helper()
+	p := Open(t, 40, 200)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = env
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 200})
-	if err != nil {
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.Slave, p.Slave, p.Slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", name, err)
 	}
-	tm := &Term{t: t, name: name, cmd: cmd, tty: f, exited: make(chan struct{})}
+	p.Slave.Close() // the shell's now: reading the master ends with EIO once it exits
+	tm := &Term{t: t, name: name, cmd: cmd, tty: p, exited: make(chan struct{})}
 	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := f.Read(buf)
-			tm.mu.Lock()
-			tm.out.Write(buf[:n])
-			tm.mu.Unlock()
-			if err != nil {
-				break
-			}
-		}
+		<-p.readDone
 		_ = cmd.Wait() // best effort: the exit status is not what tests look at
 		close(tm.exited)
 	}()
@@ -66,20 +52,12 @@ func Start(t *testing.T, name string, argv []string, dir string, env []string) *
 			_ = cmd.Process.Kill() // best effort: the test is over
 			<-tm.exited
 		}
-		f.Close()
-		if t.Failed() {
-			t.Logf("%s output:\n%s", name, tm.Output())
-		}
 	})
 	return tm
 }
 
 // Output is everything the shell printed so far.
-func (tm *Term) Output() string {
-	tm.mu.Lock()
-	defer tm.mu.Unlock()
-	return tm.out.String()
-}
+func (tm *Term) Output() string { return tm.tty.Output() }
 
 // Send types one line.
 func (tm *Term) Send(line string) {
@@ -90,9 +68,7 @@ func (tm *Term) Send(line string) {
 // Type types keys as they are: no Enter unless s has one.
 func (tm *Term) Type(s string) {
 	tm.t.Helper()
-	if _, err := tm.tty.Write([]byte(s)); err != nil {
-		tm.t.Fatalf("%s: typing %q: %v", tm.name, s, err)
-	}
+	tm.tty.Type(s)
 }
 
 // Expect waits until s appears in the output after what was matched
@@ -108,30 +84,11 @@ func (tm *Term) Expect(s string) string {
 
 func (tm *Term) expectWithin(s string, d time.Duration) (string, bool) {
 	tm.t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		tm.mu.Lock()
-		all := tm.out.String()
-		from := tm.seen
-		if i := strings.Index(all[from:], s); i >= 0 {
-			tm.seen = from + i + len(s)
-			tm.mu.Unlock()
-			return all[from:tm.seen], true
-		}
-		tm.mu.Unlock()
-		select {
-		case <-tm.exited:
-			if strings.Contains(tm.Output()[from:], s) {
-				continue
-			}
-			tm.t.Fatalf("%s exited while waiting for %q", tm.name, s)
-		default:
-		}
-		if time.Now().After(deadline) {
-			return "", false
-		}
-		time.Sleep(5 * time.Millisecond)
+	out, ok := tm.tty.expectWithin(s, d, tm.exited)
+	if !ok && !tm.Alive() {
+		tm.t.Fatalf("%s exited while waiting for %q", tm.name, s)
 	}
+	return out, ok
 }
 
 // Sync returns once the shell has finished everything typed so far and
