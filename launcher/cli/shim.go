@@ -45,6 +45,9 @@ machine removes them.`,
 			fs.BoolVar(&desktop, "desktop", false, "make host desktop entries for the machine's APP.desktop files")
 		},
 		Run: func(c *Ctx, args []string) error {
+			if m := c.insideMachine(); m != "" {
+				return WithHint(fmt.Errorf("you are in machine %s: shims are made on the host", printable(m)), "run sbx shim in a host shell, in the project")
+			}
 			switch {
 			case list:
 				if len(args) > 0 {

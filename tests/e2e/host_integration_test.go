@@ -88,6 +88,10 @@ func TestSbxInsideMachine(t *testing.T) {
 	if code != 125 || !strings.Contains(errOut, "already in machine "+name) {
 		t.Errorf("sbx shell inside: exit %d %q", code, errOut)
 	}
+	_, errOut, code = inHostInt(t, `sbx run sbx shim bc`)
+	if code != 125 || !strings.Contains(errOut, "shims are made on the host") {
+		t.Errorf("sbx shim inside: exit %d %q", code, errOut)
+	}
 }
 
 // TestShim: a machine's command on the host's PATH, from any directory,
