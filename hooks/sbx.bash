@@ -164,7 +164,8 @@ __sbx_leave() {
     fi
     n=$((n + 1)) arg=$a
   done
-  if ((n == 1)) && __sbx_off_project "$cmd" "$arg"; then
+  # Not from a subshell ($(cd x && pwd)): that is not the user moving.
+  if ((n == 1)) && [[ $BASHPID == "$$" ]] && __sbx_off_project "$cmd" "$arg"; then
     [[ $cmd == cd && $arg == - ]] && cmd=cd-
     \builtin printf '%s\0%s\0%s' "$PWD" "$cmd" "$arg" >"$__sbx_return_file" && \builtin exit 0
     # exit refused (stopped jobs): an exit later must not do the cd.

@@ -147,7 +147,7 @@ if status is-interactive
                 functions -q $f; and functions -c $f __sbx_fish_$f
             end
         end
-        function cd --wraps cd
+        function cd
             __sbx_leave cd $argv
         end
         function prevd
@@ -160,6 +160,12 @@ if status is-interactive
 
     function __sbx_leave --argument-names cmd
         set -e argv[1]
+        # Not from a command substitution ((cd x; pwd)): that is not the
+        # user moving.
+        if status is-command-substitution
+            __sbx_fish_$cmd $argv
+            return
+        end
         # History is empty at the start: prevd, nextd and `cd -` then mean
         # the host shell's.
         set -l hist dirprev

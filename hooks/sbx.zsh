@@ -152,20 +152,23 @@ __sbx_guest() {
 # it is one) and end this shell. A cd that works, or fails inside the
 # project, is the builtin's as usual.
 if [[ -n ${__sbx_return_file-} && -n ${SBX_PROJECT-} ]]; then
-  cd() { __sbx_leave cd "$@"; }
-  chdir() { __sbx_leave cd "$@"; }
-  pushd() { __sbx_leave pushd "$@"; }
+  # A failing builtin runs again from here, for its own message and $?.
+  cd() { __sbx_leave cd "$@" || \builtin cd "$@"; }
+  chdir() { __sbx_leave cd "$@" || \builtin cd "$@"; }
+  pushd() { __sbx_leave pushd "$@" || \builtin pushd "$@"; }
 fi
 
 __sbx_leave() {
-  \builtin local builtin=$1 cmd=$1 arg='' a
+  \builtin local cmd=$1 arg='' a
   \builtin integer opts=1 n=0
   \builtin shift
   # zsh starts with OLDPWD=$PWD: `cd -` before any cd here means the host's.
+  # Not from a subshell ($(cd x && pwd)): that is not the user moving.
+  (( ZSH_SUBSHELL == 0 )) || \builtin return 1
   if [[ $cmd == cd && $# == 1 && $1 == - && -z ${__sbx_moved-} ]]; then
     \builtin printf '%s\0cd-\0-' "$PWD" >"$__sbx_return_file" && \builtin exit 0
   fi
-  \builtin "$builtin" "$@" 2>/dev/null && \builtin return 0
+  \builtin "$cmd" "$@" 2>/dev/null && \builtin return 0
   for a in "$@"; do
     if (( opts )) && [[ $a == -?* || $a == +* ]]; then
       [[ $a == -- ]] && opts=0
@@ -180,7 +183,7 @@ __sbx_leave() {
     # exit refused (running jobs): an exit later must not do the cd.
     \builtin printf '%s' "$PWD" >"$__sbx_return_file"
   fi
-  \builtin "$builtin" "$@" # again, for its own error message and status
+  \builtin return 1
 }
 
 # Succeeds if cd $2 may go to a place outside the project: an absolute or

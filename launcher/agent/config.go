@@ -2,16 +2,19 @@ package agent
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sbxdev/sbx/launcher/layout"
 )
 
 // DefaultConfigPath is where the machine's creator writes the agent's
 // configuration inside the guest.
-const DefaultConfigPath = "/etc/sbx/agent.conf"
+const DefaultConfigPath = layout.AgentConf
 
 // Config is the agent's configuration: who owns the machine, and when it
 // powers the machine off by itself.
@@ -23,16 +26,33 @@ type Config struct {
 	StopWhenIdle time.Duration
 }
 
-// LoadConfig reads key=value lines ('#' starts a comment). owner_uid is
-// required: without it the agent could not tell whom to serve.
+// Encode is the configuration file's text; ParseConfig reads it back.
+// It is the one codec of agent.conf: sbx writes it with this, the agent
+// reads it with ParseConfig.
+func (c Config) Encode() string {
+	conf := fmt.Sprintf("owner_uid=%d\n", c.OwnerUID)
+	if c.StopWhenIdle > 0 {
+		// Whole seconds, at least one: a shorter span still means "do stop".
+		conf += fmt.Sprintf("stop_when_idle=%d\n", max(1, int64((c.StopWhenIdle+time.Second/2)/time.Second)))
+	}
+	return conf
+}
+
+// LoadConfig reads the configuration file at path (see ParseConfig).
 func LoadConfig(path string) (Config, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("reading agent configuration: %w", err)
 	}
-	defer f.Close()
+	return ParseConfig(path, data)
+}
+
+// ParseConfig reads key=value lines ('#' starts a comment) of the file
+// path. owner_uid is required: without it the agent could not tell whom
+// to serve.
+func ParseConfig(path string, data []byte) (Config, error) {
 	cfg := Config{OwnerUID: -1}
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(data))
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
 		if text == "" || strings.HasPrefix(text, "#") {

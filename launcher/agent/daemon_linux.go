@@ -59,20 +59,25 @@ func Daemon(o DaemonOptions) error {
 		log = io.Discard
 	}
 	srv := &Server{OwnerUID: cfg.OwnerUID, Logf: func(f string, a ...any) { fmt.Fprintf(log, "sbx agent: "+f+"\n", a...) }}
+	stopIdle := watchIdle(srv, cfg)
 	go func() {
 		for sig := range sigs {
 			if sig == syscall.SIGHUP {
-				continue // nothing to reload
+				// sbx changed StopWhenIdle= in agent.conf: take it at once.
+				next, err := LoadConfig(orDefault(o.ConfigPath, DefaultConfigPath))
+				if err != nil {
+					srv.logf("reloading: %v (keeping the old settings)", err)
+					continue
+				}
+				stopIdle()
+				stopIdle = watchIdle(srv, next)
+				srv.logf("reloaded: stop_when_idle=%s", next.StopWhenIdle)
+				continue
 			}
 			l.Close() // best effort; ends Serve
 			return
 		}
 	}()
-	if cfg.StopWhenIdle > 0 {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		go srv.WatchIdle(ctx, cfg.StopWhenIdle, systemctlPoweroff)
-	}
 	err = srv.Serve(l)
 	srv.HangupAll()
 	return err
@@ -112,4 +117,15 @@ func withoutKey(env []string, key string) []string {
 		}
 	}
 	return out
+}
+
+// watchIdle starts the StopWhenIdle= watcher of cfg (none for 0) and
+// returns what stops it.
+func watchIdle(srv *Server, cfg Config) (stop func()) {
+	if cfg.StopWhenIdle <= 0 {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go srv.WatchIdle(ctx, cfg.StopWhenIdle, systemctlPoweroff)
+	return cancel
 }

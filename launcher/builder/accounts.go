@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sbxdev/sbx/launcher/contract"
 )
 
 // accounts is a passwd or group style file of a machine's tree, kept line
@@ -125,10 +127,7 @@ func (a *accounts) addShadowMember(group, user string) bool {
 }
 
 // Group is one of the host user's groups, given to the user inside too.
-type Group struct {
-	Name string
-	GID  int
-}
+type Group = contract.Group
 
 // validGroups re-checks the groups of a spec on the root side: their
 // names end up in the tree's /etc/group.

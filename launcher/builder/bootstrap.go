@@ -14,7 +14,8 @@ import (
 )
 
 // cacheDir holds pristine base trees, one per (distribution, release,
-// architecture, mirror, package set).
+// architecture, mirror). A .sandbox's Packages= are layered onto a copy
+// with apt, so a new package set never means a new bootstrap.
 var cacheDir = filepath.Join(MachinesDir, ".sbx-cache")
 
 // maxCacheAge bounds how stale (security updates) a cached base may be.
@@ -24,9 +25,10 @@ const maxCacheAge = 14 * 24 * time.Hour
 // logind (the seed's --include=dbus,libpam-systemd), locales and sudo.
 var basePackages = []string{"systemd", "systemd-sysv", "dbus", "libpam-systemd", "locales", "sudo", "ca-certificates", "procps", "less"}
 
-func (s *Spec) packages() []string {
+// baseSet is what the base tree of s is bootstrapped with.
+func baseSet(s *Spec) []string {
 	set := map[string]bool{}
-	for _, p := range append(append([]string{}, basePackages...), s.Packages...) {
+	for _, p := range basePackages {
 		set[p] = true
 	}
 	if s.Distribution == "ubuntu" {
@@ -41,9 +43,9 @@ func (s *Spec) packages() []string {
 }
 
 // cacheKey names the base tree for s.
-func (s *Spec) cacheKey() string {
+func cacheKey(s *Spec) string {
 	h := sha256.Sum256([]byte(strings.Join([]string{
-		"v1", s.Distribution, s.Release, s.Arch, s.Mirror, strings.Join(s.packages(), ","),
+		"v2", s.Distribution, s.Release, s.Arch, s.Mirror, strings.Join(baseSet(s), ","),
 	}, "\n")))
 	return fmt.Sprintf("%s-%s-%s-%s", s.Distribution, s.Release, s.Arch, hex.EncodeToString(h[:6]))
 }
@@ -51,7 +53,7 @@ func (s *Spec) cacheKey() string {
 // sources returns the apt source lines for the machine, with the seed's
 // special cases: Ubuntu gets universe and -updates/-security, focal also
 // -backports (systemd#22234).
-func (s *Spec) sources() []string {
+func sources(s *Spec) []string {
 	suites := []string{s.Release}
 	comps := "main"
 	switch s.Distribution {
@@ -101,7 +103,7 @@ func ensureBase(ctx context.Context, s *Spec, r *Reporter) (base string, release
 	if !archRE().MatchString(s.Arch) {
 		return "", nil, fmt.Errorf("invalid architecture %q", s.Arch)
 	}
-	key := s.cacheKey()
+	key := cacheKey(s)
 	dir := filepath.Join(cacheDir, key)
 	release, err = lock("cache-"+key, func() { r.Phase("Waiting for another build of the same base") })
 	if err != nil {
@@ -142,6 +144,18 @@ func buildBase(ctx context.Context, s *Spec, key, dir string, r *Reporter) (stri
 		removeTree(tmp) // best effort: the next build cleans it too
 		return "", err
 	}
+	// Package lists in the base: Packages= of every machine copied from it
+	// are installed with apt without fetching them again.
+	r.Phase("Fetching the package lists into the base")
+	g := treeGuest{name: "sbx-base", root: tmp}
+	if err := g.run(ctx, r.Log, "", "apt-get", "update"); err != nil {
+		removeTree(tmp) // best effort
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "", failf(125, "check Mirror= in .sandbox; the full log is in the journal (journalctl -u sbx-create-"+s.Name+")",
+			"apt-get update in the new base failed: %v", err)
+	}
 	// Mark the time the base was built, for maxCacheAge.
 	now := time.Now()
 	os.Chtimes(filepath.Join(tmp, "etc", "os-release"), now, now) // best effort
@@ -155,7 +169,7 @@ func buildBase(ctx context.Context, s *Spec, key, dir string, r *Reporter) (stri
 }
 
 func bootstrap(ctx context.Context, s *Spec, kr, dir string, r *Reporter) error {
-	pkgs := strings.Join(s.packages(), ",")
+	pkgs := strings.Join(baseSet(s), ",")
 	var argv []string
 	tool := "mmdebstrap"
 	if _, err := exec.LookPath("mmdebstrap"); err == nil {
@@ -163,7 +177,7 @@ func bootstrap(ctx context.Context, s *Spec, kr, dir string, r *Reporter) error 
 		argv = []string{"mmdebstrap", "--mode=root", "--variant=minbase", "--format=directory",
 			"--architectures=" + s.Arch, "--keyring=" + kr, "--include=" + pkgs,
 			"--aptopt=Acquire::Retries \"3\"", s.Release, dir}
-		argv = append(argv, s.sources()...)
+		argv = append(argv, sources(s)...)
 	} else if _, err := exec.LookPath("debootstrap"); err == nil {
 		tool = "debootstrap"
 		comps := "main"
@@ -176,7 +190,7 @@ func bootstrap(ctx context.Context, s *Spec, kr, dir string, r *Reporter) error 
 		return failf(125, "install it on the host: sudo apt-get install mmdebstrap (or debootstrap)",
 			"neither mmdebstrap nor debootstrap is installed")
 	}
-	r.Phase(fmt.Sprintf("Bootstrapping %s %s (%s, %d packages)", s.Distribution, s.Release, tool, len(s.packages())))
+	r.Phase(fmt.Sprintf("Bootstrapping %s %s (%s, %d packages)", s.Distribution, s.Release, tool, len(baseSet(s))))
 	var tail []string
 	err := run(ctx, baseEnv(), func(l string) {
 		r.Log(l)
@@ -193,7 +207,7 @@ func bootstrap(ctx context.Context, s *Spec, kr, dir string, r *Reporter) error 
 			"%s failed (%v): %s", tool, err, strings.Join(tail, " | "))
 	}
 	if tool == "debootstrap" {
-		return writeFile(dir, "etc/apt/sources.list", strings.Join(s.sources(), "\n")+"\n", 0o644)
+		return writeFile(dir, "etc/apt/sources.list", strings.Join(sources(s), "\n")+"\n", 0o644)
 	}
 	return nil
 }

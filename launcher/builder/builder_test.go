@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sbxdev/sbx/launcher/contract"
 )
 
 func validSpec() *Spec {
@@ -26,7 +28,7 @@ func TestSpecRoundTripAndValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := DecodeSpec(arg)
+	got, err := contract.DecodeSpec(arg)
 	if err != nil || got.Name != s.Name || !reflect.DeepEqual(got.User, s.User) {
 		t.Fatalf("round trip: %+v, %v", got, err)
 	}
@@ -54,25 +56,25 @@ func TestSpecRoundTripAndValidation(t *testing.T) {
 
 func TestSourcesFollowTheSeed(t *testing.T) {
 	s := validSpec()
-	if got := s.sources(); !slices.Equal(got, []string{
+	if got := sources(s); !slices.Equal(got, []string{
 		"deb http://deb.debian.org/debian trixie main",
 		"deb http://deb.debian.org/debian trixie-updates main",
 	}) {
 		t.Errorf("debian sources: %q", got)
 	}
 	s.Distribution, s.Release, s.Mirror = "ubuntu", "focal", "http://archive.ubuntu.com/ubuntu"
-	got := strings.Join(s.sources(), "\n")
+	got := strings.Join(sources(s), "\n")
 	for _, want := range []string{"focal main universe", "focal-updates", "focal-security", "focal-backports"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("ubuntu focal sources lack %q:\n%s", want, got)
 		}
 	}
-	if !slices.Contains(s.packages(), "ubuntu-keyring") {
-		t.Errorf("ubuntu machines need ubuntu-keyring: %q", s.packages())
+	if !slices.Contains(baseSet(s), "ubuntu-keyring") {
+		t.Errorf("ubuntu machines need ubuntu-keyring: %q", baseSet(s))
 	}
 	s.Release = "sid"
 	s.Distribution = "debian"
-	if got := s.sources(); len(got) != 1 {
+	if got := sources(s); len(got) != 1 {
 		t.Errorf("sid has no -updates suite: %q", got)
 	}
 }
@@ -80,17 +82,14 @@ func TestSourcesFollowTheSeed(t *testing.T) {
 func TestCacheKeyDependsOnTheBase(t *testing.T) {
 	a, b := validSpec(), validSpec()
 	b.Name, b.Project, b.User.Name = "other", "/srv/other", "bob" // not part of the base
-	if a.cacheKey() != b.cacheKey() {
+	b.Packages = []string{"git"}                                  // layered onto the base with apt
+	if cacheKey(a) != cacheKey(b) {
 		t.Errorf("machines of the same base have different cache keys")
 	}
-	b.Packages = []string{"git"}
-	if a.cacheKey() == b.cacheKey() {
-		t.Errorf("Packages= does not change the cache key")
-	}
 	c := validSpec()
-	c.Packages = []string{"git", "git"}
-	if b.cacheKey() != c.cacheKey() {
-		t.Errorf("a repeated package changes the cache key")
+	c.Release = "bookworm"
+	if cacheKey(a) == cacheKey(c) {
+		t.Errorf("Release= does not change the cache key")
 	}
 }
 

@@ -2,96 +2,67 @@ package builder
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/sbxdev/sbx/launcher/contract"
+	"github.com/sbxdev/sbx/launcher/layout"
 	"github.com/sbxdev/sbx/launcher/nspawn"
 )
 
-// Create builds machine s.Name, or finishes or updates it when it exists.
-// A machine appears under its final name only once its tree is complete; a
-// failure or interruption before that leaves nothing but a hidden build
-// directory, which this function removes (and the next create removes too
-// if this process was killed).
-func Create(ctx context.Context, s *Spec, r *Reporter) error {
-	release, err := lock(s.Name, func() {
-		r.Phase("Waiting for another create of " + s.Name + " to finish")
-	})
-	if err != nil {
-		return err
-	}
-	defer release()
-
-	img := ImageDir(s.Name)
-	meta, metaErr := nspawn.ReadMeta(s.Name)
-	_, imgErr := os.Lstat(img)
-	exists := imgErr == nil
-	switch {
-	case exists && errors.Is(metaErr, nspawn.ErrNotSbx), exists && errors.Is(metaErr, os.ErrNotExist):
-		return failf(125, "set another Name= in .sandbox, or remove that machine (machinectl remove "+s.Name+")",
-			"a machine named %s already exists and was not made by sbx", s.Name)
-	case exists && metaErr != nil:
-		return metaErr
-	case exists && meta.State == nspawn.StateReady:
-		if err := writeSettings(s, meta.Created, nspawn.StateReady); err != nil {
-			return err
-		}
-		r.Send(Event{Info: "machine " + s.Name + " already exists; its settings were brought up to date with .sandbox"})
-		return nil
-	case exists: // incomplete: only Setup= is left to do
-		r.Send(Event{Info: "machine " + s.Name + " exists but its Setup= did not finish; running it again"})
-		return finish(ctx, s, meta.Created, r)
-	}
-
-	build := buildDir(s.Name)
-	if err := removeTree(build); err != nil {
-		return fmt.Errorf("removing a stale build: %w", err)
+// build makes the empty machine s.Name: the cached base copied and
+// configured (hostname, locale, the user, the agent), recorded as having
+// nothing of the .sandbox applied beyond that; Apply then applies the
+// rest as for any machine. It appears under its final name only once its
+// tree is complete; a failure or interruption before that leaves nothing
+// but a hidden build directory, which this function removes (and the next
+// create removes too if this process was killed).
+func build(ctx context.Context, s *Spec, r *Reporter) (nspawn.Meta, error) {
+	dir := buildDir(s.Name)
+	if err := removeTree(dir); err != nil {
+		return nspawn.Meta{}, fmt.Errorf("removing a stale build: %w", err)
 	}
 	base, releaseBase, err := ensureBase(ctx, s, r)
 	if err != nil {
-		return err
+		return nspawn.Meta{}, err
 	}
-	err = assemble(ctx, s, base, build, r)
+	err = assemble(ctx, s, base, dir, r)
 	releaseBase()
 	if err != nil {
-		removeTree(build) // best effort: the next create removes it too
-		return err
+		removeTree(dir) // best effort: the next create removes it too
+		return nspawn.Meta{}, err
 	}
-	created := time.Now().UTC().Format(time.RFC3339)
-	if err := writeSettings(s, created, nspawn.StateIncomplete); err != nil {
-		removeTree(build) // best effort
-		return err
+	a := &applier{s: s, rec: emptyRecord(s), meta: nspawn.Meta{Created: time.Now().UTC().Format(time.RFC3339)}}
+	if err := a.save(nspawn.StateIncomplete); err != nil {
+		removeTree(dir) // best effort
+		return nspawn.Meta{}, err
 	}
-	if err := os.Rename(build, img); err != nil {
-		removeTree(build) // best effort
-		return fmt.Errorf("moving the machine into place: %w", err)
+	if err := os.Rename(dir, ImageDir(s.Name)); err != nil {
+		removeTree(dir) // best effort
+		os.Remove(nspawn.Path(s.Name))
+		return nspawn.Meta{}, fmt.Errorf("moving the machine into place: %w", err)
 	}
-	return finish(ctx, s, created, r)
+	return a.meta, nil
+}
+
+// emptyRecord is what configure applies: the base, the hostname, the
+// agent's settings and the login shell.
+func emptyRecord(s *Spec) contract.Record {
+	return contract.Record{Base: s.Base(), Hostname: s.Hostname, StopWhenIdle: contract.IdleSeconds(s), Shell: s.Shell}
 }
 
 // assemble copies the base and configures it.
-func assemble(ctx context.Context, s *Spec, base, build string, r *Reporter) error {
+func assemble(ctx context.Context, s *Spec, base, dir string, r *Reporter) error {
 	r.Phase("Copying the base system")
-	if err := copyTree(base, build); err != nil {
+	if err := copyTree(base, dir); err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return configure(ctx, s, build, r)
-}
-
-// finish runs Setup= and marks the machine ready.
-func finish(ctx context.Context, s *Spec, created string, r *Reporter) error {
-	if err := ensureRuntimeDir(s); err != nil {
-		return err
-	}
-	if err := runSetup(ctx, s, r); err != nil {
-		return err
-	}
-	return writeSettings(s, created, nspawn.StateReady)
+	return configure(ctx, s, dir, r)
 }
 
 // ensureRuntimeDir makes the host side of the guest's /run/sbx, owned by
@@ -107,22 +78,16 @@ func ensureRuntimeDir(s *Spec) error {
 	return os.Chmod(dir, 0o700)
 }
 
-func writeSettings(s *Spec, created, state string) error {
-	binds := []nspawn.Mount{
-		{Host: s.Project},
-		{Host: LibDir, ReadOnly: true},
-		{Host: HostRuntimeDir(s.Name), Guest: "/run/sbx"},
+// aptCache is the host's package cache for machines of s's base, shared
+// by creates, applies and rebuilds so a package is downloaded once per
+// host. apt verifies every cached file against the signed archive index,
+// so one machine cannot hand another a forged package through it.
+func aptCache(s *Spec) string {
+	dir := filepath.Join(layout.AptCacheDir, s.Distribution+"-"+s.Release+"-"+s.Arch)
+	if err := os.MkdirAll(filepath.Join(dir, "partial"), 0o755); err != nil {
+		return "" // best effort: the machine's own cache then
 	}
-	for _, b := range s.Binds {
-		binds = append(binds, nspawn.Mount{Host: b.Host, Guest: b.Guest, ReadOnly: b.ReadOnly})
-	}
-	return nspawn.Write(s.Name, nspawn.Settings{
-		Meta: nspawn.Meta{
-			Project: s.Project, Owner: s.User.UID, Distribution: s.Distribution,
-			Release: s.Release, State: state, Created: created,
-		},
-		Hostname: s.Hostname,
-		Binds:    binds,
-		Private:  s.Private,
-	})
+	return dir
 }
+
+func filepathBase(p string) string { return filepath.Base(p) }

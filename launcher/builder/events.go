@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"strings"
 	"sync"
 )
 
@@ -17,6 +18,18 @@ type Event struct {
 	Hint  string `json:"hint,omitempty"`  // what to do about Error
 	Code  int    `json:"code,omitempty"`  // exit status to use for Error
 	Done  bool   `json:"done,omitempty"`  // the operation finished successfully
+	// NextStart lists changes applied to the settings that take effect
+	// only when the machine starts again ("Private=yes", "Bind= +/x").
+	NextStart []string `json:"next_start,omitempty"`
+	// Result is an operation's typed result, for the CLI to use (not to
+	// show): never cut out of a text line.
+	Result *Result `json:"result,omitempty"`
+}
+
+// Result is what an operation hands back besides success.
+type Result struct {
+	Machine string `json:"machine,omitempty"` // import: the machine's name
+	Size    int64  `json:"size,omitempty"`    // du: bytes of the tree
 }
 
 // Reporter writes events; safe for concurrent use. Writes are best effort:
@@ -24,6 +37,10 @@ type Event struct {
 type Reporter struct {
 	mu  sync.Mutex
 	enc *json.Encoder
+	// Journal, when set, gets each event as a line of text too: the
+	// helper's stderr is the journal, so `journalctl -u UNIT` holds the
+	// whole log the CLI's errors point at.
+	Journal io.Writer
 }
 
 // NewReporter writes events to w.
@@ -34,6 +51,35 @@ func (r *Reporter) Send(e Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_ = r.enc.Encode(e) // best effort
+	if r.Journal != nil {
+		if line := e.text(); line != "" {
+			io.WriteString(r.Journal, line+"\n") // best effort
+		}
+	}
+}
+
+// text is the event as one line of a log.
+func (e Event) text() string {
+	switch {
+	case e.Phase != "":
+		return "== " + e.Phase
+	case e.Log != "":
+		return e.Log
+	case e.Out != "":
+		return e.Out
+	case e.Info != "":
+		return e.Info
+	case e.Error != "":
+		if e.Hint != "" {
+			return "error: " + e.Error + " (" + e.Hint + ")"
+		}
+		return "error: " + e.Error
+	case len(e.NextStart) > 0:
+		return "at the next start: " + strings.Join(e.NextStart, "; ")
+	case e.Done:
+		return "done"
+	}
+	return ""
 }
 
 // Phase announces a step.

@@ -168,7 +168,7 @@ func Import(ctx context.Context, a *ImportArg, r *Reporter) error {
 	if err != nil {
 		return err
 	}
-	r.Send(Event{Info: "imported machine " + name})
+	r.Send(Event{Result: &Result{Machine: name}})
 	return nil
 }
 

@@ -2,6 +2,7 @@ package builder
 
 import (
 	"archive/tar"
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -90,4 +91,58 @@ func FuzzFilterAgentConf(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzImportStream: any byte stream given as an archive is refused or
+// yields a settings entry within its bound and rootfs entries that all
+// pass the checker again (what tar -x then sees).
+func FuzzImportStream(f *testing.F) {
+	f.Add(tarOfBytes(f, file("m.nspawn"), dir("rootfs/"), file("rootfs/etc/passwd")))
+	f.Add(tarOfBytes(f, file("m.nspawn"), symlink("rootfs/etc", "/etc"), file("rootfs/etc/x")))
+	f.Add([]byte("not a tar"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tr := tar.NewReader(bytes.NewReader(data))
+		_, settings, err := readSettingsEntry(tr)
+		if err != nil {
+			return
+		}
+		if len(settings) > maxSettingsSize {
+			t.Fatalf("settings of %d bytes accepted", len(settings))
+		}
+		var out bytes.Buffer
+		if copyChecked(tr, &out) != nil {
+			return
+		}
+		again := tar.NewReader(&out)
+		c := newEntryChecker()
+		for {
+			h, err := again.Next()
+			if err != nil {
+				break
+			}
+			h.Name = "rootfs/" + strings.TrimPrefix(h.Name, "./")
+			if h.Typeflag == tar.TypeLink {
+				h.Linkname = "rootfs/" + strings.TrimPrefix(h.Linkname, "./")
+			}
+			if _, _, err := c.check(h); err != nil {
+				t.Fatalf("passed on an entry the checker refuses: %v", err)
+			}
+		}
+	})
+}
+
+func tarOfBytes(f *testing.F, hdrs ...*tar.Header) []byte {
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for _, h := range hdrs {
+		if h.Typeflag == tar.TypeReg {
+			h.Size = 1
+		}
+		tw.WriteHeader(h)
+		if h.Typeflag == tar.TypeReg {
+			tw.Write([]byte("x"))
+		}
+	}
+	tw.Close()
+	return b.Bytes()
 }

@@ -6,6 +6,10 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/sbxdev/sbx/launcher/agent"
+	"github.com/sbxdev/sbx/launcher/contract"
+	"github.com/sbxdev/sbx/launcher/layout"
 )
 
 // configure applies the seed's in-machine steps to the tree at root:
@@ -27,7 +31,7 @@ func configure(ctx context.Context, s *Spec, root string, r *Reporter) error {
 		// Empty: systemd gives each machine its own id at first boot, so
 		// copies of one cached base never share one.
 		{"etc/machine-id", "", 0o444},
-		{"etc/sbx/agent.conf", agentConf(s), 0o644},
+		{layout.AgentConf[1:], agentConf(s), 0o644},
 		{"etc/systemd/system/sbx-agent.socket", agentSocket, 0o644},
 		{"etc/systemd/system/sbx-agent.service", agentService, 0o644},
 		{"etc/fish/conf.d/sbx.fish", fishHook, 0o644},
@@ -54,14 +58,9 @@ func configure(ctx context.Context, s *Spec, root string, r *Reporter) error {
 	return addUserTree(s, t, r)
 }
 
-// agentConf is the agent's configuration (see agent.LoadConfig).
+// agentConf is the agent's configuration (see agent.ParseConfig).
 func agentConf(s *Spec) string {
-	conf := fmt.Sprintf("owner_uid=%d\n", s.User.UID)
-	if s.StopWhenIdle > 0 {
-		// Whole seconds, at least one: a shorter span still means "do stop".
-		conf += fmt.Sprintf("stop_when_idle=%d\n", max(1, int64(s.StopWhenIdle.Round(time.Second)/time.Second)))
-	}
-	return conf
+	return agent.Config{OwnerUID: s.User.UID, StopWhenIdle: time.Duration(contract.IdleSeconds(s)) * time.Second}.Encode()
 }
 
 func hostsFile(host string) string {
@@ -77,7 +76,7 @@ const agentSocket = `[Unit]
 Description=sbx agent socket (runs sbx run/shell commands)
 
 [Socket]
-ListenStream=/run/sbx/agent.sock
+ListenStream=` + layout.AgentSocket + `
 SocketMode=0666
 RemoveOnStop=yes
 
@@ -89,16 +88,16 @@ const agentService = `[Unit]
 Description=sbx agent (runs sbx run/shell commands)
 
 [Service]
-ExecStart=/usr/local/lib/sbx/sbx __agent
+ExecStart=` + layout.GuestBinary + ` __agent
 KillMode=mixed
 `
 
 const hookMark = "# sbx shell hook"
 
 var (
-	bashHook = hookMark + "\n[ -x /usr/local/lib/sbx/sbx ] && eval \"$(/usr/local/lib/sbx/sbx hook bash)\"\n"
-	zshHook  = hookMark + "\n[ -x /usr/local/lib/sbx/sbx ] && eval \"$(/usr/local/lib/sbx/sbx hook zsh)\"\n"
-	fishHook = hookMark + "\nif test -x /usr/local/lib/sbx/sbx\n    /usr/local/lib/sbx/sbx hook fish | source\nend\n"
+	bashHook = hookMark + "\n[ -x " + layout.GuestBinary + " ] && eval \"$(" + layout.GuestBinary + " hook bash)\"\n"
+	zshHook  = hookMark + "\n[ -x " + layout.GuestBinary + " ] && eval \"$(" + layout.GuestBinary + " hook zsh)\"\n"
+	fishHook = hookMark + "\nif test -x " + layout.GuestBinary + "\n    " + layout.GuestBinary + " hook fish | source\nend\n"
 )
 
 var localeRE = lazyRegexp(`^([a-zA-Z_]+)\.(UTF-8|utf8)(@[a-z]+)?$`)

@@ -32,11 +32,14 @@ func ensureRootDir(dir string, mode os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	st, _ := fi.Sys().(*syscall.Stat_t)
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fmt.Errorf("checking the owner of %s: no stat data", dir)
+	}
 	switch {
 	case !fi.IsDir():
 		return failf(125, "remove it (sudo rm "+dir+") and try again", "%s is not a directory (%s); sbx did not make it", dir, fi.Mode().Type())
-	case st == nil || st.Uid != 0:
+	case st.Uid != 0:
 		return failf(125, "remove it (sudo rm -rf "+dir+") and try again", "%s is owned by uid %d, not root; sbx did not make it", dir, st.Uid)
 	case fi.Mode().Perm()&0o022 != 0:
 		return failf(125, "remove it (sudo rm -rf "+dir+") and try again", "%s is writable by others (mode %o); sbx did not make it", dir, fi.Mode().Perm())

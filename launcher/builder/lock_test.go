@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,5 +43,17 @@ func TestEnsureRootDirRefusesForeignDirs(t *testing.T) {
 	os.Symlink(good, link)
 	if err := ensureRootDir(link, 0o700); err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Errorf("a symbolic link: %v", err)
+	}
+}
+
+// TestEnsureBaseRefusesACraftedArchitecture: the architecture becomes part
+// of the cache path; the root side checks it before any use.
+func TestEnsureBaseRefusesACraftedArchitecture(t *testing.T) {
+	for _, arch := range []string{"../../etc", "amd64/../../x", "", "a b"} {
+		s := validSpec()
+		s.Arch = arch
+		if _, _, err := ensureBase(t.Context(), s, NewReporter(io.Discard)); err == nil || !strings.Contains(err.Error(), "invalid architecture") {
+			t.Errorf("architecture %q: %v", arch, err)
+		}
 	}
 }

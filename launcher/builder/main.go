@@ -7,58 +7,115 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/sbxdev/sbx/launcher/contract"
 	"github.com/sbxdev/sbx/launcher/nspawn"
 )
 
+// maxSpecSize bounds the spec read on stdin; a .sandbox is at most 1 MiB.
+const maxSpecSize = 4 << 20
+
+// rootOp is one privileged operation: `sbx __root NAME ARG`, with a Spec
+// on standard input when spec is set (never in argv, where `ps` and the
+// journal would show it and its size would be bounded).
+type rootOp struct {
+	name string
+	spec bool
+	run  func(ctx context.Context, arg string, s *Spec, r *Reporter) error
+}
+
+// rootOps is every privileged operation, the one table the CLI's
+// `sbx __root` dispatches on.
+var rootOps = []rootOp{
+	{name: "create", spec: true, run: func(ctx context.Context, _ string, s *Spec, r *Reporter) error { return Create(ctx, s, r) }},
+	{name: "apply", spec: true, run: func(ctx context.Context, _ string, s *Spec, r *Reporter) error { return Apply(ctx, s, r) }},
+	{name: "rebuild", spec: true, run: func(ctx context.Context, _ string, s *Spec, r *Reporter) error { return Rebuild(ctx, s, false, r) }},
+	{name: "rebuild-fresh", spec: true, run: func(ctx context.Context, _ string, s *Spec, r *Reporter) error { return Rebuild(ctx, s, true, r) }},
+	{name: "rm", run: func(ctx context.Context, arg string, _ *Spec, r *Reporter) error { return Remove(ctx, arg, r) }},
+	{name: "du", run: func(ctx context.Context, arg string, _ *Spec, r *Reporter) error { return DiskUsage(ctx, arg, r) }},
+	{name: "snapshot", run: snapOp(Snapshot)},
+	{name: "restore", run: snapOp(Restore)},
+	{name: "snapshot-rm", run: snapOp(RemoveSnapshot)},
+	{name: "export", run: func(ctx context.Context, arg string, _ *Spec, r *Reporter) error {
+		var a ExportArg
+		if err := decodeArg(arg, &a); err != nil {
+			return err
+		}
+		return Export(ctx, &a, r)
+	}},
+	{name: "import", run: func(ctx context.Context, arg string, _ *Spec, r *Reporter) error {
+		var a ImportArg
+		if err := decodeArg(arg, &a); err != nil {
+			return err
+		}
+		return Import(ctx, &a, r)
+	}},
+}
+
+func snapOp(fn func(context.Context, SnapRef, *Reporter) error) func(context.Context, string, *Spec, *Reporter) error {
+	return func(ctx context.Context, arg string, _ *Spec, r *Reporter) error {
+		ref, err := ParseSnapRef(arg)
+		if err != nil {
+			return err
+		}
+		return fn(ctx, ref, r)
+	}
+}
+
+// RootOps names the operations, for the usage line.
+func RootOps() string {
+	var names []string
+	for _, op := range rootOps {
+		names = append(names, op.name)
+	}
+	return strings.Join(names, "|")
+}
+
+// OpTakesSpec tells whether operation op reads a Spec on standard input.
+func OpTakesSpec(op string) bool {
+	for _, o := range rootOps {
+		if o.name == op {
+			return o.spec
+		}
+	}
+	return false
+}
+
 // RootMain is `sbx __root OP ARG`: the privileged operations, run by systemd
-// as root in a transient unit. Everything it says goes to out as Events.
-// SIGTERM (sbx stop of the unit, e.g. after Ctrl-C in the CLI) cancels the
-// work, which then cleans up before exiting.
-func RootMain(args []string, out io.Writer) int {
+// as root in a transient unit. Everything it says goes to out as Events,
+// and as text to logw (the journal: see OpenJournal). SIGTERM (sbx stop of the unit, e.g.
+// after Ctrl-C in the CLI) cancels the work, which then cleans up before
+// exiting.
+func RootMain(args []string, in io.Reader, out, logw io.Writer) int {
 	r := NewReporter(out)
+	r.Journal = logw
 	if os.Geteuid() != 0 {
 		r.Send(Event{Error: "sbx __root must run as root; it is started by sbx through systemd", Code: 125})
 		return 125
 	}
 	if len(args) != 2 {
-		r.Send(Event{Error: "usage: sbx __root create|rm|du|snapshot|restore|snapshot-rm|export|import ARG", Code: 2})
+		r.Send(Event{Error: "usage: sbx __root " + RootOps() + " ARG", Code: 2})
 		return 2
 	}
 	signal.Ignore(syscall.SIGPIPE) // the CLI may go away; finish the work anyway
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer stop()
-	var err error
-	switch args[0] {
-	case "create":
-		var s *Spec
-		if s, err = DecodeSpec(args[1]); err == nil {
-			err = Create(ctx, s, r)
+	var s *Spec
+	err := fmt.Errorf("unknown operation %q", args[0])
+	for _, op := range rootOps {
+		if op.name != args[0] {
+			continue
 		}
-	case "rm":
-		err = Remove(ctx, args[1], r)
-	case "du":
-		err = DiskUsage(ctx, args[1], r)
-	case "snapshot", "restore", "snapshot-rm":
-		var ref SnapRef
-		if ref, err = ParseSnapRef(args[1]); err == nil {
-			err = map[string]func(context.Context, SnapRef, *Reporter) error{
-				"snapshot": Snapshot, "restore": Restore, "snapshot-rm": RemoveSnapshot,
-			}[args[0]](ctx, ref, r)
+		err = nil
+		if op.spec {
+			s, err = readSpec(in, args[1])
 		}
-	case "export":
-		var a ExportArg
-		if err = decodeArg(args[1], &a); err == nil {
-			err = Export(ctx, &a, r)
+		if err == nil {
+			err = op.run(ctx, args[1], s, r)
 		}
-	case "import":
-		var a ImportArg
-		if err = decodeArg(args[1], &a); err == nil {
-			err = Import(ctx, &a, r)
-		}
-	default:
-		err = fmt.Errorf("unknown operation %q", args[0])
+		break
 	}
 	if err == nil {
 		r.Send(Event{Done: true})
@@ -71,22 +128,39 @@ func RootMain(args []string, out io.Writer) int {
 	}
 	if ctx.Err() != nil {
 		e = Event{Error: "interrupted; nothing was left half-built", Code: 130}
-		if args[0] == "create" && incomplete(args[1]) {
-			e.Error = "interrupted during Setup=; the machine is kept, marked incomplete"
-			e.Hint = "run sbx create again to re-run Setup="
+		if s != nil && incomplete(s.Name) {
+			e.Error = "interrupted during Setup=; the machine is kept, marked not in line with .sandbox"
+			e.Hint = "the next sbx run (or sbx create) applies the rest"
 		}
 	}
 	r.Send(e)
 	return e.Code
 }
 
-// incomplete tells whether the machine of an encoded spec exists with its
-// Setup= unfinished.
-func incomplete(specArg string) bool {
-	s, err := DecodeSpec(specArg)
-	if err != nil {
-		return false
+// readSpec reads and validates the spec on in, for machine name.
+func readSpec(in io.Reader, name string) (*Spec, error) {
+	if in == nil {
+		return nil, errors.New("no spec on standard input")
 	}
-	m, err := nspawn.ReadMeta(s.Name)
+	data, err := io.ReadAll(io.LimitReader(in, maxSpecSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the spec: %w", err)
+	}
+	if len(data) > maxSpecSize {
+		return nil, errors.New("the spec on standard input is too large")
+	}
+	s, err := contract.DecodeSpec(data)
+	if err != nil {
+		return nil, err
+	}
+	if s.Name != name {
+		return nil, fmt.Errorf("the spec is for machine %q, not %q", s.Name, name)
+	}
+	return s, nil
+}
+
+// incomplete tells whether machine name exists with its Setup= unfinished.
+func incomplete(name string) bool {
+	m, err := nspawn.ReadMeta(name)
 	return err == nil && m.State == nspawn.StateIncomplete
 }

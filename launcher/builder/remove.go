@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/nspawn"
@@ -63,6 +64,14 @@ func DiskUsage(ctx context.Context, name string, r *Reporter) error {
 	if err != nil {
 		return fmt.Errorf("measuring %s: %w", ImageDir(name), err)
 	}
-	r.Send(Event{Info: strings.Fields(string(out))[0]})
+	f := strings.Fields(string(out))
+	if len(f) == 0 {
+		return fmt.Errorf("measuring %s: no output from du", ImageDir(name))
+	}
+	n, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil {
+		return fmt.Errorf("measuring %s: %w", ImageDir(name), err)
+	}
+	r.Send(Event{Result: &Result{Size: n}})
 	return nil
 }

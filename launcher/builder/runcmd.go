@@ -44,6 +44,10 @@ func run(ctx context.Context, env []string, line func(string), argv ...string) e
 
 // exitCode is the status of a failed command, or 1.
 func exitCode(err error) int {
+	var st *exitStatus
+	if errors.As(err, &st) {
+		return st.code
+	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {

@@ -170,6 +170,13 @@ func Snapshot(ctx context.Context, ref SnapRef, r *Reporter) error {
 		return err
 	}
 	defer release()
+	return snapshotLocked(ctx, ref, r)
+}
+
+// snapshotLocked is Snapshot with the machine's lock held by the caller.
+// The machine's record of applied settings is kept beside the snapshot,
+// so a restore brings back the record that goes with the tree.
+func snapshotLocked(ctx context.Context, ref SnapRef, r *Reporter) error {
 	if err := stoppedSbxMachine(ref.Machine); err != nil {
 		return err
 	}
@@ -184,6 +191,11 @@ func Snapshot(ctx context.Context, ref SnapRef, r *Reporter) error {
 	partial := filepath.Join(dir, "."+ref.Snapshot+".partial")
 	if err := removePartial(partial); err != nil {
 		return err
+	}
+	if meta, err := nspawn.ReadMeta(ref.Machine); err == nil && meta.Applied != "" {
+		if err := os.WriteFile(recordPath(ref), []byte(meta.Applied+"\n"), 0o644); err != nil {
+			return fmt.Errorf("saving the record of applied settings: %w", err)
+		}
 	}
 	img := ImageDir(ref.Machine)
 	if isSubvolume(img) {
@@ -291,6 +303,13 @@ func RemoveSnapshot(ctx context.Context, ref SnapRef, r *Reporter) error {
 	if err := os.RemoveAll(s.Path); err != nil {
 		return fmt.Errorf("removing %s: %w", s.Path, err)
 	}
+	os.Remove(recordPath(ref))          // best effort: snapshots from before records have none
 	os.Remove(SnapshotDir(ref.Machine)) // best effort: only succeeds when it is empty
 	return nil
+}
+
+// recordPath is where a snapshot's record of applied settings is kept
+// (a name ListSnapshots skips).
+func recordPath(ref SnapRef) string {
+	return filepath.Join(SnapshotDir(ref.Machine), ref.Snapshot+".record")
 }

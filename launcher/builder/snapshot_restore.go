@@ -11,6 +11,10 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sbxdev/sbx/launcher/contract"
+	"github.com/sbxdev/sbx/launcher/layout"
+	"github.com/sbxdev/sbx/launcher/nspawn"
 )
 
 // Restore replaces machine ref.Machine's tree with snapshot ref.Snapshot.
@@ -46,6 +50,9 @@ func Restore(ctx context.Context, ref SnapRef, r *Reporter) error {
 	r.Phase("Swapping the restored tree in")
 	if err := swapTrees(build, ImageDir(ref.Machine)); err != nil {
 		removeTree(build) // best effort
+		return err
+	}
+	if err := restoreRecord(ref); err != nil {
 		return err
 	}
 	// build now holds the old tree.
@@ -127,4 +134,46 @@ func treeSize(ctx context.Context, dir string) (int64, error) {
 		return 0, fmt.Errorf("measuring %s: no output from du", dir)
 	}
 	return strconv.ParseInt(f[0], 10, 64)
+}
+
+// restoreRecord puts the record saved with the snapshot back in the
+// machine's settings, so the next use compares .sandbox with what the
+// restored tree really has. A snapshot from before records has none: the
+// machine then has no record, and the next use takes .sandbox as applied.
+func restoreRecord(ref SnapRef) error {
+	meta, err := nspawn.ReadMeta(ref.Machine)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(recordPath(ref))
+	var rec contract.Record
+	if err == nil {
+		rec, err = contract.ParseRecord(strings.TrimSpace(string(data)))
+	}
+	if err != nil {
+		return dropRecord(ref.Machine)
+	}
+	meta.Applied = rec.Encode()
+	meta.Distribution, meta.Release, meta.Private = rec.Base.Distribution, rec.Base.Release, rec.Private
+	return nspawn.Write(ref.Machine, nspawn.Settings{Meta: meta, Hostname: rec.Hostname, Private: rec.Private,
+		Binds: append(layout.StandardBinds(ref.Machine, meta.Project), rec.Binds...)})
+}
+
+// dropRecord removes the record line from machine name's settings.
+func dropRecord(name string) error {
+	data, err := os.ReadFile(nspawn.Path(name))
+	if err != nil {
+		return err
+	}
+	var keep []string
+	for _, l := range strings.SplitAfter(string(data), "\n") {
+		if !strings.HasPrefix(l, "# sbx-applied=") {
+			keep = append(keep, l)
+		}
+	}
+	tmp := nspawn.Path(name) + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strings.Join(keep, "")), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, nspawn.Path(name))
 }

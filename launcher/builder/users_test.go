@@ -59,7 +59,7 @@ func TestAddUserEditsTheFiles(t *testing.T) {
 	})
 	var events bytes.Buffer
 	r := NewReporter(&events)
-	s := testSpec(Group{"team", 2345}, Group{"clash", 3001}, Group{"newgrp", 6000}, Group{"renamed", 5000})
+	s := testSpec(Group{Name: "team", GID: 2345}, Group{Name: "clash", GID: 3001}, Group{Name: "newgrp", GID: 6000}, Group{Name: "renamed", GID: 5000})
 	if err := addUser(t.Context(), s, root, r); err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 func commands() []*Command {
 	return []*Command{
 		// Project
-		initCmd(), createCmd(), runCmd(), shellCmd(), allowCmd(), denyCmd(), trustCmd(),
+		initCmd(), createCmd(), rebuildCmd(), runCmd(), shellCmd(), allowCmd(), denyCmd(), trustCmd(),
 		// Machines
 		startCmd(), stopCmd(), restartCmd(), statusCmd(), listCmd(), rmCmd(),
 		snapshotCmd(), snapshotsCmd(), restoreCmd(), exportCmd(), importCmd(),

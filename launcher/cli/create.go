@@ -21,8 +21,9 @@ inside, then the Setup= commands. Progress is shown; Ctrl-C stops and cleans up.
 
 The machine appears under its name only when it is complete. If a Setup= command
 fails the machine is kept and marked incomplete: fix .sandbox and run create again
-to re-run Setup=. On an existing machine, create brings its settings (binds,
-network) up to date with .sandbox.
+to re-run Setup=. On an existing machine, create applies what changed in
+.sandbox, as sbx run does (see 'sbx help sandbox' for when each change takes
+effect).
 
 The .sandbox must be trusted first (sbx allow). Two creates of one project at once
 make one machine: the second waits for the first.`,
@@ -48,28 +49,18 @@ make one machine: the second waits for the first.`,
 	}
 }
 
-// create builds p's machine, showing progress, or waits for a create of it
-// that is already running.
+// create builds p's machine (or brings it in line with its .sandbox),
+// showing progress, or waits for a create of it that is already running.
 func (c *Ctx) create(ctx context.Context, bus *machine.Bus, p *project) error {
-	s, err := c.spec(p)
-	if err != nil {
-		return err
-	}
-	arg, err := s.Encode()
-	if err != nil {
-		return err
-	}
 	start := time.Now()
-	prog := c.newProgress()
-	unit := "sbx-create-" + s.Name + ".service"
-	err = c.runRoot(ctx, bus, unit, "create", arg, prog.event)
+	err := c.apply(ctx, bus, p, "create")
 	if errors.Is(err, errBusy) {
-		err = c.waitOtherCreate(ctx, bus, unit, s.Name)
+		err = c.waitOtherCreate(ctx, bus, "sbx-create-"+p.Name+".service", p.Name)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.IO.Err, "sbx: machine %s is ready (%s). Next: sbx run COMMAND, or sbx shell\n", s.Name, round(time.Since(start)))
+	fmt.Fprintf(c.IO.Err, "sbx: machine %s is ready (%s). Next: sbx run COMMAND, or sbx shell\n", p.Name, round(time.Since(start)))
 	return nil
 }
 

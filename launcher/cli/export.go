@@ -221,8 +221,8 @@ func (c *Ctx) importFrom(in *os.File, a *builder.ImportArg) (string, error) {
 	var got string
 	prog := c.newProgress()
 	err = c.runRootOnWith(ctx, bus, unit, "import", arg, in, func(e builder.Event) {
-		if n, ok := strings.CutPrefix(e.Info, "imported machine "); ok {
-			got = n
+		if e.Result != nil && e.Result.Machine != "" {
+			got = e.Result.Machine
 			return
 		}
 		prog.event(e)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"io/fs"
 	"os"
 	"syscall"
@@ -44,7 +45,7 @@ sbx cannot look at (another user's home) counts as present.`,
 			w := tabwriter.NewWriter(c.IO.Out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(w, "NAME\tPROJECT (gone)")
 			for _, o := range orphans {
-				fmt.Fprintf(w, "%s\t%s\n", o.Name, o.Meta.Project)
+				fmt.Fprintf(w, "%s\t%s\n", o.Name, safetext.Escape(o.Meta.Project))
 			}
 			w.Flush() // best effort: stdout
 			if dryRun {

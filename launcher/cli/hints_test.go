@@ -16,7 +16,7 @@ import (
 )
 
 // mention is "sbx WORD ..." as a hint or a help text writes it.
-var mention = regexp.MustCompile("(?:^|[\\s`'\"(:])sbx ((?:[^\\s`'\"(),;.]+ ?)+)")
+var mention = regexp.MustCompile("(?:^|[\\s`'\"(:])sbx ((?:[^\\s`'\"(),;.:]+ ?)+)")
 
 // prose are words that follow "sbx" in sentences about sbx, not commands.
 var prose = map[string]bool{"as": true, "is": true, "itself": true, "needs": true, "will": true, "runs": true,
@@ -29,7 +29,7 @@ var prose = map[string]bool{"as": true, "is": true, "itself": true, "needs": tru
 	"users": true, "group": true, "hook's": true, "commands": true, "COMMAND": true, "tells": true,
 	"owns": true, "starts": true, "stops": true, "asks": true, "passes": true, "finds": true, "lets": true,
 	"put": true, "said": true, "says": true, "tries": true, "waits": true, "wrote": true, "made": true,
-	"may": true, "must": true, "never": true, "not": true, "a": true, "the": true, "on": true, "of": true,
+	"may": true, "must": true, "operation": true, "never": true, "not": true, "a": true, "the": true, "on": true, "of": true,
 }
 
 // checkMention checks one "sbx ..." text against the command tree: the
@@ -117,6 +117,39 @@ func TestHintsNameRealCommands(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		// Strings given to the functions that make hints and errors are
+		// checked strictly: any word after "sbx" must be a command.
+		hints := map[token.Pos]bool{}
+		markHint := func(e ast.Expr) {
+			ast.Inspect(e, func(n ast.Node) bool {
+				if lit, ok := n.(*ast.BasicLit); ok {
+					hints[lit.Pos()] = true
+				}
+				return true
+			})
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.CallExpr:
+				name := ""
+				switch fn := x.Fun.(type) {
+				case *ast.Ident:
+					name = fn.Name
+				case *ast.SelectorExpr:
+					name = fn.Sel.Name
+				}
+				if map[string]bool{"WithHint": true, "failf": true, "Usagef": true, "Errorf": true}[name] {
+					for _, a := range x.Args {
+						markHint(a)
+					}
+				}
+			case *ast.KeyValueExpr:
+				if k, ok := x.Key.(*ast.Ident); ok && (k.Name == "Hint" || k.Name == "Fix") {
+					markHint(x.Value)
+				}
+			}
+			return true
+		})
 		ast.Inspect(f, func(n ast.Node) bool {
 			lit, ok := n.(*ast.BasicLit)
 			if !ok || lit.Kind != token.STRING {
@@ -128,7 +161,7 @@ func TestHintsNameRealCommands(t *testing.T) {
 			}
 			for _, m := range mentions(s) {
 				checked++
-				if bad := checkMention(m, false); bad != "" {
+				if bad := checkMention(m, hints[lit.Pos()]); bad != "" {
 					t.Errorf("%s: %q: %s", fset.Position(lit.Pos()), "sbx "+strings.Join(m, " "), bad)
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 	"github.com/sbxdev/sbx/launcher/trust"
 )
@@ -101,10 +102,10 @@ func runInit(c *Ctx, dir string, force bool) error {
 	}
 	out := c.IO.Out
 	if len(found) == 0 {
-		fmt.Fprintf(out, "Wrote %s (machine %s, Debian %s, all defaults) and trusted it.\n", path, sandboxfile.DefaultName(root), sandboxfile.DefaultRelease)
+		fmt.Fprintf(out, "Wrote %s (machine %s, Debian %s, all defaults) and trusted it.\n", safetext.Escape(path), sandboxfile.DefaultName(root), sandboxfile.DefaultRelease)
 		fmt.Fprintf(out, "It found no build files it knows (Makefile, go.mod, Cargo.toml, package.json, ...): add what the\nproject needs to Packages= (for example: Packages=build-essential).\n")
 	} else {
-		fmt.Fprintf(out, "Wrote %s (machine %s, Debian %s) and trusted it.\n", path, sandboxfile.DefaultName(root), sandboxfile.DefaultRelease)
+		fmt.Fprintf(out, "Wrote %s (machine %s, Debian %s) and trusted it.\n", safetext.Escape(path), sandboxfile.DefaultName(root), sandboxfile.DefaultRelease)
 		fmt.Fprintf(out, "For what is in the project, the machine gets:\n")
 		for _, n := range found {
 			fmt.Fprintf(out, "  %-16s -> %s (%s)\n", n.Why, n.What, strings.Join(n.Packages, " "))

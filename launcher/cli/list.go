@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"text/tabwriter"
 
 	"github.com/sbxdev/sbx/launcher/nspawn"
@@ -59,7 +60,7 @@ them too, along with machines made by other tools.`,
 				if meta.State != nspawn.StateReady {
 					state += " (" + meta.State + ")"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s %s\t%s\n", n, state, meta.Distribution, meta.Release, meta.Project)
+				fmt.Fprintf(w, "%s\t%s\t%s %s\t%s\n", n, state, meta.Distribution, meta.Release, safetext.Escape(meta.Project))
 			}
 			if len(names) == 0 {
 				fmt.Fprintln(c.IO.Err, "sbx: no machines yet; in a project with a .sandbox: sbx create")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sbxdev/sbx/launcher/agent"
 	"github.com/sbxdev/sbx/launcher/provides"
+	"github.com/sbxdev/sbx/launcher/safetext"
 )
 
 // suggestPackage runs only after a command exited 127: when argv[0] is
@@ -36,12 +37,12 @@ func (c *Ctx) suggestPackage(p *project, name string, req agent.Request) {
 func notFoundHint(name string, pkgs []string, sandbox, root string) string {
 	pkg := pkgs[0]
 	var b strings.Builder
-	fmt.Fprintf(&b, "sbx: %s is in the Debian package %s", name, pkg)
+	fmt.Fprintf(&b, "sbx: %s is in the Debian package %s", safetext.Escape(name), pkg)
 	if len(pkgs) > 1 {
 		fmt.Fprintf(&b, " (also in: %s)", strings.Join(pkgs[1:], ", "))
 	}
 	fmt.Fprintf(&b, ". To have it in the machine:\n")
-	fmt.Fprintf(&b, "  add it to Packages= in %s, then: sbx allow %s, and run the command again\n", sandbox, shellQuote(root))
+	fmt.Fprintf(&b, "  add it to Packages= in %s, then: sbx allow %s, and run the command again\n", safetext.Escape(sandbox), safetext.Escape(shellQuote(root)))
 	fmt.Fprintf(&b, "  or install it in this machine only, now: sbx run --root sh -c 'apt-get update && apt-get install -y %s'\n", pkg)
 	return b.String()
 }

@@ -17,3 +17,10 @@ func TestNotFoundHint(t *testing.T) {
 		}
 	}
 }
+
+func TestNotFoundHintEscapes(t *testing.T) {
+	got := notFoundHint("bc", []string{"bc"}, "/src/a\x1b[2Jb/.sandbox", "/src/a\x1b[2Jb")
+	if strings.Contains(got, "\x1b") {
+		t.Errorf("a control character in the project path reaches the terminal: %q", got)
+	}
+}

@@ -17,9 +17,11 @@ import (
 var errBusy = machine.ErrUnitExists
 
 // runRoot runs `sbx __root OP ARG` as root in the transient unit `unit`,
-// through systemd, so a member of group sbx needs no sudo. Its events go to
-// show. Ctrl-C (or SIGTERM/SIGHUP) stops the unit, whose process then cleans
-// up and reports; runRoot keeps reading until it has.
+// through systemd, so a member of group sbx needs no sudo. input (a spec)
+// is its standard input, a pipe; its events come back on another and go
+// to show; its log goes to the journal. Ctrl-C (or SIGTERM/SIGHUP) stops
+// the unit, whose process then cleans up and reports; runRoot keeps
+// reading until it has.
 func (c *Ctx) runRoot(ctx context.Context, bus *machine.Bus, unit, op, arg string, show func(builder.Event)) error {
 	return c.runRootWith(ctx, bus, unit, op, arg, nil, show)
 }
@@ -36,10 +38,11 @@ func (c *Ctx) runRootWith(ctx context.Context, bus *machine.Bus, unit, op, arg s
 		return err
 	}
 	defer r.Close()
-	err = bus.StartTransient(ctx, machine.Transient{
+	t := machine.Transient{
 		Unit: unit, Description: "sbx " + op + " " + arg,
 		Argv: []string{self, "__root", op, arg}, Output: w, Input: input,
-	})
+	}
+	err = bus.StartTransient(ctx, t)
 	w.Close() // systemd holds its own copy now
 	if err != nil {
 		return err
@@ -96,4 +99,19 @@ func (c *Ctx) connect(ctx context.Context) (*machine.Bus, error) {
 		return nil, WithHint(err, "sbx runs machines with systemd-nspawn and systemd-machined; use a host booted with systemd")
 	}
 	return bus, err
+}
+
+// runRootSpec is runRoot with data (a spec) on the helper's standard
+// input, through a pipe: never in argv, where ps and the journal show it.
+func (c *Ctx) runRootSpec(ctx context.Context, bus *machine.Bus, unit, op, arg string, data []byte, show func(builder.Event)) error {
+	in, inw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	go func() {
+		inw.Write(data) // best effort: a helper that cannot read it says so
+		inw.Close()
+	}()
+	return c.runRootWith(ctx, bus, unit, op, arg, in, show)
 }

@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/bridge"
-	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/contract"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 	"github.com/sbxdev/sbx/launcher/trust"
 )
@@ -91,8 +90,9 @@ func (c *Ctx) requireTrust(p *project) error {
 	}
 }
 
-// spec turns a project into what the privileged create needs.
-func (c *Ctx) spec(p *project) (*builder.Spec, error) {
+// spec is the machine contract for p: its .sandbox (contract.FromFile,
+// the one place a file becomes a spec) and the current user.
+func (c *Ctx) spec(p *project) (*contract.Spec, error) {
 	f := p.File
 	if err := sandboxfile.CheckRoot(f.Root, c.home()); err != nil {
 		return nil, err
@@ -108,36 +108,17 @@ func (c *Ctx) spec(p *project) (*builder.Spec, error) {
 	if !filepath.IsAbs(shell) {
 		shell = "/bin/bash"
 	}
-	s := &builder.Spec{
-		Name: p.Name, Project: f.Root,
-		User:         builder.User{Name: u.Name, UID: u.UID, Group: g.Name, GID: u.GID, Home: u.Home, Shell: shell, Groups: hostGroups(u)},
-		Distribution: f.Machine.Distribution, Release: f.Machine.Release, Mirror: f.Machine.Mirror,
-		Packages: f.Machine.Packages, Hostname: f.Machine.Hostname, Private: f.Network.Private,
-		Setup: f.Exec.Setup, Lang: c.Env["LANG"], Arch: debArch(),
-		StopWhenIdle: f.Machine.StopWhenIdle,
-	}
+	s := contract.FromFile(f)
+	s.Name = p.Name
+	s.User = contract.User{Name: u.Name, UID: u.UID, Group: g.Name, GID: u.GID, Home: u.Home, Shell: shell, Groups: hostGroups(u)}
+	s.Lang = c.Env["LANG"]
 	for _, b := range f.Files.Binds {
 		if _, err := os.Stat(b.Host); err != nil {
 			return nil, WithHint(fmt.Errorf("%s:%d: Bind source %s: %w", f.Path, b.Line, b.Host, err),
 				"create it, or remove that line")
 		}
-		s.Binds = append(s.Binds, builder.Bind{Host: b.Host, Guest: b.Guest, ReadOnly: b.ReadOnly})
 	}
 	return s, s.Validate()
-}
-
-// debArch maps Go's architecture names to Debian's.
-func debArch() string {
-	switch runtime.GOARCH {
-	case "386":
-		return "i386"
-	case "arm":
-		return "armhf"
-	case "ppc64le":
-		return "ppc64el"
-	default:
-		return runtime.GOARCH
-	}
 }
 
 // requireTrustInteractive is requireTrust, but on a terminal it shows the

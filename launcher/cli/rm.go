@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/bridge"
@@ -28,7 +29,7 @@ On a terminal it asks first; elsewhere --force is required.`,
 				return err
 			}
 			if !force {
-				if err := c.confirm(fmt.Sprintf("Remove machine %s (project %s) and everything inside it?", t.Name, t.Meta.Project)); err != nil {
+				if err := c.confirm(fmt.Sprintf("Remove machine %s (project %s) and everything inside it?", t.Name, safetext.Escape(t.Meta.Project))); err != nil {
 					return err
 				}
 			}

@@ -1,13 +1,25 @@
 package cli
 
-import "github.com/sbxdev/sbx/launcher/builder"
+import (
+	"io"
+
+	"github.com/sbxdev/sbx/launcher/builder"
+)
 
 func rootCmd() *Command {
 	return &Command{
 		Name: "__root", Hidden: true, Group: "Internal", Short: "privileged steps, run by systemd as root",
-		Args: "create|rm|du|snapshot|restore|snapshot-rm|export|import ARG",
+		Args: builder.RootOps() + " ARG",
 		Run: func(c *Ctx, args []string) error {
-			if code := builder.RootMain(args, c.IO.Out); code != 0 {
+			var in io.Reader
+			if c.IO.In != nil {
+				in = c.IO.In
+			}
+			logw := builder.OpenJournal()
+			if logw == nil {
+				logw = c.IO.Err
+			}
+			if code := builder.RootMain(args, in, c.IO.Out, logw); code != 0 {
 				return &ExitError{Code: code}
 			}
 			return nil

@@ -23,7 +23,9 @@ sbx's, stdout and stderr stay apart, pipes and stdin EOF work, Ctrl-C and other
 signals reach it, and on a terminal it gets a terminal of its own inside the
 machine that follows your window's size.
 
-The machine is created and started first when needed (progress on stderr).
+The machine is created and started first when needed (progress on stderr),
+and what changed in the trusted .sandbox since the last use is applied first,
+in one line: "sbx: applying .sandbox to NAME: Packages= +bc; Setup= 1 new line".
 
 Examples:
   sbx run make -j8
@@ -61,13 +63,19 @@ found; 126 not executable; 125 sbx itself failed (see 'sbx help exit-codes').`,
 
 // runInMachine runs argv in the machine of the project around the current
 // directory, starting (and creating) the machine when its agent does not
-// answer. The fast path is one file read, one connect and one exchange.
+// answer, and bringing it in line with its .sandbox first (applyOnUse).
+// The fast path is two small file reads (the .sandbox and the machine's
+// record), one connect and one exchange.
 func (c *Ctx) runInMachine(argv []string, extraEnv []string, root, login bool, returnFile string) error {
 	p, wd, err := c.currentProject()
 	if err != nil {
 		return err
 	}
 	if err := c.requireTrustInteractive(p); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	if err := c.applyOnUse(ctx, p); err != nil {
 		return err
 	}
 	env, err := c.guestEnv(p, extraEnv)
@@ -79,7 +87,6 @@ func (c *Ctx) runInMachine(argv []string, extraEnv []string, root, login bool, r
 	}
 	req := agent.Request{Argv: argv, Env: env, Dir: wd, Root: root, Login: login}
 	stdio := agent.Stdio{In: c.IO.In, Out: c.IO.OutFile, Err: c.IO.ErrFile}
-	ctx := context.Background()
 	status, err := agent.Run(ctx, agentSocket(p.Name), req, stdio)
 	if errors.Is(err, agent.ErrUnavailable) {
 		if err := c.ensureRunning(ctx, p); err != nil {

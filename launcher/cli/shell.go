@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/layout"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 	"github.com/sbxdev/sbx/launcher/trust"
 )
@@ -82,7 +83,7 @@ func (c *Ctx) shell(cdFile string, root bool, env []string) error {
 	name := "return." + hex.EncodeToString(rnd[:])
 	hostFile := filepath.Join(builder.HostRuntimeDir(p.Name), name)
 	defer os.Remove(hostFile)
-	err = c.runInMachine(argv, env, root, login, "/run/sbx/"+name)
+	err = c.runInMachine(argv, env, root, login, layout.GuestRuntime+"/"+name)
 	if data, rerr := readGuestFile(hostFile, 64<<10); rerr == nil && len(data) > 0 {
 		if werr := os.WriteFile(cdFile, data, 0o600); werr != nil {
 			return werr

@@ -4,10 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"path/filepath"
 	"time"
 
-	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/layout"
 	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
 )
@@ -95,7 +94,7 @@ func waitReady(ctx context.Context, bus *machine.Bus, name string) error {
 
 // agentSocket is the host path of machine name's agent socket.
 func agentSocket(name string) string {
-	return filepath.Join(builder.HostRuntimeDir(name), "agent.sock")
+	return layout.HostAgentSocket(name)
 }
 
 // startTimeout bounds how long run and shell wait for a machine to boot.

@@ -3,12 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"text/tabwriter"
 	"time"
 
 	"github.com/sbxdev/sbx/launcher/builder"
 	"github.com/sbxdev/sbx/launcher/machine"
+	"github.com/sbxdev/sbx/launcher/safetext"
 )
 
 func statusCmd() *Command {
@@ -16,8 +16,10 @@ func statusCmd() *Command {
 		Name: "status", Args: "[NAME]", Group: "Machines", Short: "show a machine's state",
 		Long: `Shows the machine NAME (or the project's machine): whether it runs and since
 when, its project, distribution and release, its systemd unit, its main PID and
-the disk space its root filesystem uses. machinectl status NAME shows the same
-machine from systemd's side.`,
+the disk space its root filesystem uses, and whether it is in line with its
+trusted .sandbox ("Sandbox: in line with .sandbox", or the changes the next
+sbx run will apply, and base changes that need sbx rebuild). machinectl status
+NAME shows the same machine from systemd's side.`,
 		Run: func(c *Ctx, args []string) error {
 			return c.onMachine(args, 0, c.status)
 		},
@@ -46,10 +48,7 @@ func (c *Ctx) status(ctx context.Context, bus *machine.Bus, t *target) error {
 	}
 	fmt.Fprintf(w, "Machine:\t%s\n", t.Name)
 	fmt.Fprintf(w, "State:\t%s\n", state)
-	if t.Meta.State != "ready" {
-		fmt.Fprintf(w, "Setup:\t%s (run sbx create in the project to finish it)\n", t.Meta.State)
-	}
-	fmt.Fprintf(w, "Project:\t%s\n", t.Meta.Project)
+	fmt.Fprintf(w, "Project:\t%s\n", safetext.Escape(t.Meta.Project))
 	fmt.Fprintf(w, "System:\t%s %s\n", t.Meta.Distribution, t.Meta.Release)
 	fmt.Fprintf(w, "Unit:\t%s (%s/%s)\n", unit, st.Active, st.Sub)
 	if m != nil && m.Leader > 0 {
@@ -60,6 +59,7 @@ func (c *Ctx) status(ctx context.Context, bus *machine.Bus, t *target) error {
 		network = "private (its own network namespace)"
 	}
 	fmt.Fprintf(w, "Network:\t%s\n", network)
+	fmt.Fprintf(w, "Sandbox:\t%s\n", c.settingsOf(t))
 	fmt.Fprintf(w, "Disk:\t%s\n", c.diskUsage(ctx, bus, t.Name))
 	fmt.Fprintf(w, "Created:\t%s\n", t.Meta.Created)
 	return w.Flush()
@@ -68,16 +68,32 @@ func (c *Ctx) status(ctx context.Context, bus *machine.Bus, t *target) error {
 // diskUsage asks the privileged helper to measure the tree (the store is
 // not readable by users); failures become a short note, not an error.
 func (c *Ctx) diskUsage(ctx context.Context, bus *machine.Bus, name string) string {
-	var size string
+	var n int64 = -1
 	unit := fmt.Sprintf("sbx-du-%s-%d.service", name, time.Now().UnixNano())
 	err := c.runRoot(ctx, bus, unit, "du", name, func(e builder.Event) {
-		if e.Info != "" {
-			size = e.Info
+		if e.Result != nil {
+			n = e.Result.Size
 		}
 	})
-	n, perr := strconv.ParseInt(size, 10, 64)
-	if err != nil || perr != nil {
+	if err != nil || n < 0 {
 		return "unknown (sudo du -sh " + builder.ImageDir(name) + ")"
 	}
 	return builder.SizeString(n)
+}
+
+// settingsOf says how t stands against its project's .sandbox, read only
+// when trusted.
+func (c *Ctx) settingsOf(t *target) string {
+	p := t.Project
+	if p == nil {
+		loaded, err := c.loadProject(t.Meta.Project)
+		if err != nil || loaded.Name != t.Name {
+			return "unknown (no .sandbox naming it in " + safetext.Escape(t.Meta.Project) + ")"
+		}
+		if err := c.requireTrust(loaded); err != nil {
+			return "unknown (" + safetext.Escape(loaded.File.Path) + " is not trusted)"
+		}
+		p = loaded
+	}
+	return c.settingsLine(p)
 }

@@ -14,8 +14,9 @@ import (
 
 // target is the machine a lifecycle command acts on.
 type target struct {
-	Name string
-	Meta nspawn.Meta
+	Name    string
+	Meta    nspawn.Meta
+	Project *project // the trusted project it was taken from, or nil (by NAME)
 }
 
 // resolveTarget picks the machine from a NAME argument or, without one,
@@ -34,11 +35,37 @@ func (c *Ctx) resolveTarget(args []string) (*target, error) {
 			return nil, Usagef("%v", err)
 		}
 	} else {
+		// The machine a .sandbox names is used only once the file is
+		// trusted: a cloned project's Name= must not aim sbx stop (or rm)
+		// at another machine.
 		p, _, err := c.currentProject()
 		if err != nil {
 			return nil, err
 		}
+		if err := c.requireTrust(p); err != nil {
+			return nil, err
+		}
 		name = p.Name
+		if meta, err := nspawn.ReadMeta(name); err == nil {
+			if err := checkOwnProject(p, meta); err != nil {
+				return nil, err
+			}
+		}
+		t, err := c.targetByName(name, true)
+		if t != nil {
+			t.Project = p
+		}
+		return t, err
+	}
+	return c.targetByName(name, false)
+}
+
+// targetByName reads machine name's settings; fromProject says whether
+// the name came from the current directory's .sandbox (for the message).
+func (c *Ctx) targetByName(name string, fromProject bool) (*target, error) {
+	args := []string{name}
+	if fromProject {
+		args = nil
 	}
 	meta, err := nspawn.ReadMeta(name)
 	switch {

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/sbxdev/sbx/launcher/layout"
 )
 
 // Dir is where systemd looks for trusted per-machine settings.
@@ -36,13 +38,14 @@ type Meta struct {
 	State        string
 	Created      string // RFC 3339
 	Private      bool   // private network (read from [Network])
+	// Applied is the record of what has been applied to the machine
+	// (contract.Record, encoded on one line); empty for machines made
+	// before sbx kept one.
+	Applied string
 }
 
 // Mount is one bind mount; Guest empty means the same path.
-type Mount struct {
-	Host, Guest string
-	ReadOnly    bool
-}
+type Mount = layout.Bind
 
 // Settings is everything that goes into the file.
 type Settings struct {
@@ -66,6 +69,9 @@ func Render(s Settings) (string, error) {
 		{"release", s.Meta.Release},
 		{"state", s.Meta.State},
 		{"created", s.Meta.Created},
+	}
+	if s.Meta.Applied != "" {
+		meta = append(meta, [2]string{"applied", s.Meta.Applied})
 	}
 	for _, kv := range meta {
 		if strings.ContainsAny(kv[1], "\n\r") {
@@ -201,6 +207,8 @@ func ParseMeta(data []byte) (Meta, error) {
 			m.State = v
 		case "created":
 			m.Created = v
+		case "applied":
+			m.Applied = v
 		}
 	}
 	return m, nil

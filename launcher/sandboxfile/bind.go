@@ -3,17 +3,12 @@ package sandboxfile
 import (
 	"path/filepath"
 	"strings"
+
+	"github.com/sbxdev/sbx/launcher/layout"
 )
 
-// forbiddenGuests are guest paths a bind would break the machine at (or
-// hide sbx's own runtime directory behind).
-var forbiddenGuests = []string{
-	"/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32",
-	"/proc", "/run", "/sbin", "/sys", "/usr", "/var", "/usr/local/lib/sbx", "/run/sbx",
-}
-
-// forbiddenGuestTrees are guest paths under which nothing may be bound.
-var forbiddenGuestTrees = []string{"/proc", "/sys", "/dev", "/run/sbx", "/usr/local/lib/sbx"}
+// cleanPath is filepath.Clean, named for what the validators ask.
+func cleanPath(p string) string { return filepath.Clean(p) }
 
 func setBind(readOnly bool) func(p *parser, v string) *valueError {
 	return func(p *parser, v string) *valueError {
@@ -48,17 +43,11 @@ func parseBind(v, home string) (Bind, *valueError) {
 			return Bind{}, verr
 		}
 	}
-	for _, f := range forbiddenGuests {
-		if guest == f {
-			return Bind{}, bad("cannot bind over "+guest+" in the machine", "bind to a directory of its own, e.g. Bind=/srv/data:/mnt/data")
-		}
+	b := Bind{Bind: layout.Bind{Host: host, Guest: guest}}
+	if err := ValidBind(b.Bind); err != nil {
+		return Bind{}, bad(err.Error(), "bind to a directory of its own, e.g. Bind=/srv/data:/mnt/data")
 	}
-	for _, t := range forbiddenGuestTrees {
-		if strings.HasPrefix(guest, t+"/") {
-			return Bind{}, bad("cannot bind under "+t+" in the machine", "bind to a directory of its own, e.g. Bind=/srv/data:/mnt/data")
-		}
-	}
-	return Bind{Host: host, Guest: guest}, nil
+	return b, nil
 }
 
 func splitBind(v string) ([]string, *valueError) {

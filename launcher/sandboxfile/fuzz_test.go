@@ -58,14 +58,14 @@ func checkInvariants(t *testing.T, f *File) {
 	if err := ValidName(m.Name); err != nil {
 		t.Fatalf("accepted an invalid name: %v", err)
 	}
-	if err := validHostname(m.Hostname); err != nil {
+	if err := ValidHostname(m.Hostname); err != nil {
 		t.Fatalf("accepted an invalid hostname: %v", err)
 	}
 	if m.Distribution != "debian" && m.Distribution != "ubuntu" || m.Release == "" || m.Mirror == "" || m.StopWhenIdle < 0 {
 		t.Fatalf("bad machine settings: %+v", m)
 	}
 	for _, p := range m.Packages {
-		if !packageRE.MatchString(p) {
+		if !packageRE().MatchString(p) {
 			t.Fatalf("accepted package %q", p)
 		}
 	}
@@ -78,7 +78,7 @@ func checkInvariants(t *testing.T, f *File) {
 		t.Fatalf("accepted relative Shell=%q", f.Exec.Shell)
 	}
 	for _, kv := range f.Exec.Environment {
-		if k, _, ok := strings.Cut(kv, "="); !ok || !envNameRE.MatchString(k) {
+		if k, _, ok := strings.Cut(kv, "="); !ok || !envNameRE().MatchString(k) {
 			t.Fatalf("accepted Environment=%q", kv)
 		}
 	}

@@ -65,25 +65,3 @@ func ValidName(name string) error {
 	}
 	return nil
 }
-
-// validHostname checks Hostname=: dot-separated labels of letters, digits
-// and '-', each 1-63 characters, at most 64 in total (HOST_NAME_MAX).
-func validHostname(h string) error {
-	if len(h) > maxNameLen {
-		return fmt.Errorf("hostname is %d characters long; the limit is %d", len(h), maxNameLen)
-	}
-	for _, label := range strings.Split(h, ".") {
-		if label == "" || len(label) > 63 {
-			return errors.New("hostname labels between dots must be 1 to 63 characters long")
-		}
-		if label[0] == '-' || label[len(label)-1] == '-' {
-			return fmt.Errorf("hostname label %q starts or ends with '-'", label)
-		}
-		for _, r := range label {
-			if !((r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') || r == '-') {
-				return fmt.Errorf("hostname contains %q; only letters, digits, '-' and '.' are allowed", r)
-			}
-		}
-	}
-	return nil
-}

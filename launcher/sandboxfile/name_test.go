@@ -65,13 +65,13 @@ func TestValidName(t *testing.T) {
 
 func TestValidHostname(t *testing.T) {
 	for _, ok := range []string{"a", "Web.local", "x-1.y-2"} {
-		if err := validHostname(ok); err != nil {
-			t.Errorf("validHostname(%q) = %v", ok, err)
+		if err := ValidHostname(ok); err != nil {
+			t.Errorf("ValidHostname(%q) = %v", ok, err)
 		}
 	}
 	for _, bad := range []string{"", ".", "a.", "-a", "a..b", "a_b", strings.Repeat("a", 65)} {
-		if validHostname(bad) == nil {
-			t.Errorf("validHostname(%q) = nil, want an error", bad)
+		if ValidHostname(bad) == nil {
+			t.Errorf("ValidHostname(%q) = nil, want an error", bad)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sbxdev/sbx/launcher/layout"
 )
 
 const testPath = "/src/proj/.sandbox"
@@ -102,9 +104,9 @@ Private=Yes
 		t.Errorf("Exec = %+v\nwant %+v", f.Exec, wantExec)
 	}
 	wantBinds := []Bind{
-		{Host: "/home/u/.cache", Guest: "/home/u/.cache", Line: 24},
-		{Host: "/srv/a:b", Guest: "/mnt/c", ReadOnly: true, Line: 25},
-		{Host: "/home/u", Guest: "/home/u", Line: 26},
+		{Bind: layout.Bind{Host: "/home/u/.cache", Guest: "/home/u/.cache"}, Line: 24},
+		{Bind: layout.Bind{Host: "/srv/a:b", Guest: "/mnt/c", ReadOnly: true}, Line: 25},
+		{Bind: layout.Bind{Host: "/home/u", Guest: "/home/u"}, Line: 26},
 	}
 	if !reflect.DeepEqual(f.Files.Binds, wantBinds) {
 		t.Errorf("Binds = %+v\nwant %+v", f.Files.Binds, wantBinds)

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/sbxdev/sbx/launcher/layout"
 )
 
 // FileName is the name of the project file sbx looks for.
@@ -64,12 +66,11 @@ type Files struct {
 	Binds []Bind
 }
 
-// Bind is one Bind= or BindReadOnly= line.
+// Bind is one Bind= or BindReadOnly= line: Host absolute and cleaned,
+// Guest the same as Host unless given.
 type Bind struct {
-	Host     string // absolute, cleaned
-	Guest    string // absolute, cleaned; same as Host unless given
-	ReadOnly bool
-	Line     int // line in the .sandbox, for later error messages
+	layout.Bind
+	Line int // line in the .sandbox, for later error messages
 }
 
 // Network is the [Network] section.

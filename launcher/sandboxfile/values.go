@@ -2,19 +2,9 @@ package sandboxfile
 
 import (
 	"fmt"
-	"net/url"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
-)
-
-var (
-	releaseRE = regexp.MustCompile(`^[a-z]+$`)
-	// Debian policy 5.6.1: lower case letters, digits, + - . ; at least two
-	// characters, starting with an alphanumeric.
-	packageRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
-	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 func setName(p *parser, v string) *valueError {
@@ -26,31 +16,24 @@ func setName(p *parser, v string) *valueError {
 }
 
 func setDistribution(p *parser, v string) *valueError {
-	if v != "debian" && v != "ubuntu" {
-		return bad("unknown distribution", "Distribution= is debian or ubuntu")
+	if err := ValidDistribution(v); err != nil {
+		return bad(err.Error(), "Distribution= is debian or ubuntu")
 	}
 	p.f.Machine.Distribution = v
 	return nil
 }
 
 func setRelease(p *parser, v string) *valueError {
-	if !releaseRE.MatchString(v) {
-		return bad("not a release codename", "use the codename in lower case, e.g. Release=trixie or Release=noble, not a version number")
+	if err := ValidRelease(v); err != nil {
+		return bad(err.Error(), "use the codename in lower case, e.g. Release=trixie or Release=noble, not a version number")
 	}
 	p.f.Machine.Release = v
 	return nil
 }
 
 func setMirror(p *parser, v string) *valueError {
-	if strings.ContainsAny(v, " \t") {
-		return bad("a mirror URL cannot contain spaces", "")
-	}
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return bad("not an http:// or https:// URL", "")
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return bad("a mirror URL has no ?query or #fragment", "")
+	if err := ValidMirror(v); err != nil {
+		return bad(err.Error(), "")
 	}
 	p.f.Machine.Mirror = v
 	return nil
@@ -62,8 +45,8 @@ func setPackages(p *parser, v string) *valueError {
 			return bad(fmt.Sprintf("%q: only package names are supported, not versions (=), releases (/) or architectures (:)", name),
 				fmt.Sprintf("write Packages=%s", name[:i]))
 		}
-		if !packageRE.MatchString(name) {
-			return bad(fmt.Sprintf("%q is not a valid Debian package name", name),
+		if err := ValidPackage(name); err != nil {
+			return bad(err.Error(),
 				"package names are lower case letters, digits, '+', '-' and '.', separated by spaces")
 		}
 		if !slices.Contains(p.f.Machine.Packages, name) {
@@ -74,7 +57,7 @@ func setPackages(p *parser, v string) *valueError {
 }
 
 func setHostname(p *parser, v string) *valueError {
-	if err := validHostname(v); err != nil {
+	if err := ValidHostname(v); err != nil {
 		return bad(err.Error(), "")
 	}
 	p.f.Machine.Hostname = v
@@ -103,7 +86,7 @@ func setEnvironment(p *parser, v string) *valueError {
 	if !ok {
 		return bad("expected KEY=VALUE", "one assignment per line, e.g. Environment=EDITOR=vim")
 	}
-	if !envNameRE.MatchString(name) {
+	if !envNameRE().MatchString(name) {
 		return bad(fmt.Sprintf("%q is not a valid variable name", name), "names are letters, digits and '_', not starting with a digit")
 	}
 	// A later assignment of the same name replaces the earlier one, as in a shell.
@@ -115,7 +98,7 @@ func setEnvironment(p *parser, v string) *valueError {
 
 func setPassEnvironment(p *parser, v string) *valueError {
 	for _, name := range strings.Fields(v) {
-		if !envNameRE.MatchString(name) {
+		if !envNameRE().MatchString(name) {
 			return bad(fmt.Sprintf("%q is not a valid variable name", name),
 				"list names only, separated by spaces, e.g. PassEnvironment=SSH_AUTH_SOCK TERM_PROGRAM")
 		}

@@ -79,7 +79,13 @@ func TestHookGuestHandsBackCd(t *testing.T) {
 					t.Errorf("%q inside the project: want an error and st=1:\n%s", l, out)
 				}
 			}
-			out := tm.Run(st.dialect(`cd ..; echo "st=$?"`))
+			// A cd in a command substitution is a script's, not the user
+			// moving: it fails as usual, and the shell stays.
+			out := tm.Run(`echo "x=$(cd ../../../nowhere 2>/dev/null && echo in)."`)
+			if !tm.Alive() || !strings.Contains(out, "x=.") || strings.Contains(sb.read("ret"), "\x00") {
+				t.Errorf("a cd in $(...) handed back %q or ended the shell (alive %v):\n%s", sb.read("ret"), tm.Alive(), out)
+			}
+			out = tm.Run(st.dialect(`cd ..; echo "st=$?"`))
 			if !tm.Alive() || !strings.Contains(out, "st=0") {
 				t.Errorf("cd .. inside the project ended the shell or failed:\n%s", out)
 			}

@@ -208,6 +208,46 @@ printf '%%s' %[5]s > %[1]s/%[3]s/proj/.sandbox`,
 	h.line("cd ..")
 	h.mustBe("cd within the project inside", inMachine(proj))
 
+	// A cd to a place the machine does not have (only the project is bound
+	// there): the host shell goes there, by a relative or absolute path,
+	// cd - or pushd (fish: prevd) with no history inside, a CDPATH name;
+	// where the host lacks it too, back into the machine.
+	sibling := base + "/sibling"
+	must(t, alice, "mkdir -p "+sh(sibling))
+	h.line("cd ../sibling")
+	h.mustBe("cd ../sibling inside the machine", onHost(sibling))
+	h.line("cd ../proj")
+	h.mustBe("back in from the sibling", inMachine(proj))
+	h.line("cd " + sh(sibling))
+	h.mustBe("cd /abs/sibling inside the machine", onHost(sibling))
+	h.line("cd ../proj")
+	h.mustBe("back in for cd -", inMachine(proj))
+	h.line("cd -")
+	h.mustBe("cd - inside the machine (no history there)", onHost(sibling))
+	h.line("cd ../proj")
+	h.mustBe("back in for pushd", inMachine(proj))
+	h.line("pushd ../sibling")
+	h.mustBe("pushd ../sibling inside the machine", onHost(sibling))
+	if s.name == "fish" {
+		h.line("cd ../proj")
+		h.mustBe("back in for prevd", inMachine(proj))
+		h.line("prevd")
+		h.mustBe("prevd inside the machine (no history there)", onHost(sibling))
+	}
+	h.line(s.setenv("CDPATH=" + base))
+	h.line("cd ../proj")
+	h.mustBe("back in for CDPATH", inMachine(proj))
+	h.line("cd sibling")
+	h.mustBe("cd NAME found through CDPATH on the host", onHost(sibling))
+	h.line(s.unset("CDPATH"))
+	h.line("cd ../proj/sub")
+	h.mustBe("back in for a place nowhere", inMachine(proj+"/sub"))
+	h.line("cd ../../nowhere")
+	h.expect(`nowhere`, time.Minute)
+	h.mustBeWithin("cd to a place neither has: back in the machine", inMachine(proj+"/sub"), 2*time.Minute)
+	h.line("cd ..")
+	h.mustBe("in the machine again after the detour", inMachine(proj))
+
 	// exit → host shell in the project; no re-entry on prompts or a cd
 	// within; leave and come back → entered again.
 	h.line("exit")

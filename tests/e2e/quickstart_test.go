@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,11 @@ printf 'hello: hello.c\n\tcc -o hello hello.c\n' > Makefile`, sh(dir)))
 	if !strings.Contains(out, "Makefile") || !strings.Contains(out, "build-essential") {
 		t.Errorf("sbx init did not say what it chose and why:\n%s", out)
 	}
+	m := regexp.MustCompile(`\(machine (\S+), `).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("sbx init did not name the machine:\n%s", out)
+	}
+	name := m[1]
 	if !strings.Contains(out, "cc -o hello hello.c") {
 		t.Errorf("make did not run the recipe:\n%s", out)
 	}
@@ -47,9 +53,23 @@ printf 'hello: hello.c\n\tcc -o hello hello.c\n' > Makefile`, sh(dir)))
 			t.Errorf("sbx run bc: stderr lacks %q:\n%s", want, errOut)
 		}
 	}
+	// The fix, done as the hint says: Packages=, sbx allow, run again.
+	must(t, alice, fmt.Sprintf(`cd %s && sed -i 's/^Packages=\(.*\)$/Packages=\1 bc/' .sandbox && grep -q '^Packages=.* bc$' .sandbox && sbx allow >/dev/null`, sh(dir)))
+	out, errOut, code = asAlice(t, fmt.Sprintf("cd %s && echo 1+1 | sbx run bc", sh(dir)))
+	if code != 0 || out != "2\n" {
+		t.Errorf("after the hint's fix, sbx run bc: exit %d, stdout %q\n%s", code, out, errOut)
+	}
 	// A 127 that the command itself returns is not about a missing program.
 	_, errOut, code = asAlice(t, fmt.Sprintf("cd %s && sbx run sh -c 'exit 127'", sh(dir)))
 	if code != 127 || strings.Contains(errOut, "Debian package") {
 		t.Errorf("sbx run sh -c 'exit 127': exit %d, stderr %q (want 127 and no package hint)", code, errOut)
+	}
+
+	// Flags after operands: sbx rm NAME --force.
+	if out, errOut, code := asAlice(t, "sbx rm "+name+" --force </dev/null"); code != 0 {
+		t.Fatalf("sbx rm NAME --force: exit %d\n%s%s", code, out, errOut)
+	}
+	if out := must(t, alice, "sbx list --quiet"); strings.Contains(out, name) {
+		t.Errorf("after sbx rm %s --force, sbx list still shows it:\n%s", name, out)
 	}
 }

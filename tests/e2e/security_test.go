@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sbxdev/sbx/tests/testhost"
+	"golang.org/x/sys/unix"
 )
 
 // The security tests share one machine, made in a project that binds a
@@ -194,6 +196,12 @@ find %[1]s -exec touch -h -d 2020-01-01 {} +`, canary))
 // machine is the restored one and starts.
 func TestStartDuringRestore(t *testing.T) {
 	name := secMachine(t)
+	t.Cleanup(func() {
+		if t.Failed() {
+			out, _, _ := asRoot(t, "journalctl --no-pager -u systemd-nspawn@"+name+" -n 40")
+			t.Logf("the machine's journal:\n%s", out)
+		}
+	})
 	in := func(s string) string { return must(t, alice, fmt.Sprintf("cd %s && %s", sh(secDir), s)) }
 	in("sbx run --root sh -c 'echo snap > /etc/marker; head -c 150M /dev/urandom > /var/big'")
 	in("sbx snapshot busy")
@@ -201,7 +209,7 @@ func TestStartDuringRestore(t *testing.T) {
 	in("sbx stop")
 
 	restore, lines := startSbx(t, secDir, "sbx", "restore", "busy")
-	waitUntil(t, "root", "test -e /run/sbx/busy/"+name, 2*time.Minute)
+	seen := waitLine(t, lines, "Unpacking", 2*time.Minute)
 	// Anyone's start: machinectl's (as alice through polkit), then sbx's.
 	must(t, alice, "machinectl start "+name+" || true")
 	if out, _, _ := asAlice(t, "machinectl show --property=State "+name+" 2>&1"); strings.Contains(out, "State=running") {
@@ -213,11 +221,10 @@ func TestStartDuringRestore(t *testing.T) {
 	if err := start.Start(); err != nil {
 		t.Fatal(err)
 	}
+	for l := range lines {
+		seen = append(seen, l)
+	}
 	if err := restore.Wait(); err != nil {
-		var seen []string
-		for l := range lines {
-			seen = append(seen, l)
-		}
 		t.Fatalf("restore: %v\n%s", err, strings.Join(seen, "\n"))
 	}
 	if err := start.Wait(); err != nil {
@@ -263,9 +270,15 @@ func TestRemoveImmutable(t *testing.T) {
 	secMachine(t)
 	dir := "/home/alice/src/imp-rm"
 	machine := "rm-immutable"
-	must(t, alice, fmt.Sprintf("mkdir -p %s && cd %s && sbx import %s --name %s && printf '[Machine]\\nName=%s\\n' > .sandbox && sbx allow >/dev/null", dir, dir, secArchive, machine, machine))
-	must(t, alice, fmt.Sprintf("cd %s && sbx run --root sh -c 'touch /etc/immutable /var/log/append && chattr +i /etc/immutable && chattr +a /var/log/append && mkdir /opt/locked && touch /opt/locked/f && chattr +i /opt/locked && lsattr /etc/immutable'", dir))
+	must(t, alice, fmt.Sprintf("mkdir -p %s && cd %s && sbx import %s --name %s --project . && printf '[Machine]\\nName=%s\\n' > .sandbox && sbx allow >/dev/null", dir, dir, secArchive, machine, machine))
+	must(t, alice, fmt.Sprintf("cd %s && sbx run --root sh -c 'touch /etc/immutable /var/log/append && mkdir /opt/locked && touch /opt/locked/f'", dir))
 	must(t, alice, "sbx stop "+machine)
+	// What chattr +i / +a in the machine does (minbase has no chattr): the
+	// flags set with the ioctl, from outside, on the same files.
+	tree := filepath.Join(host.Root(), "var/lib/machines", machine)
+	for p, flag := range map[string]int{"etc/immutable": 0x10, "var/log/append": 0x20, "opt/locked": 0x10} {
+		setFlags(t, filepath.Join(tree, p), flag)
+	}
 	if _, stderr, code := asAlice(t, "sbx rm --force "+machine); code != 0 {
 		t.Errorf("sbx rm of a machine with immutable files: exit %d\n%s", code, stderr)
 	}
@@ -299,4 +312,73 @@ func TestEditorWriteRefusesLinkOut(t *testing.T) {
 	if out := must(t, alice, "ls -A /home/alice/outside"); out != "" {
 		t.Errorf("files written out of the project: %s", out)
 	}
+}
+
+// setFlags ors flag (FS_IMMUTABLE_FL 0x10, FS_APPEND_FL 0x20) into the
+// inode flags of path.
+func setFlags(t *testing.T, path string, flag int) {
+	t.Helper()
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	fl, err := unix.IoctlGetInt(fd, unix.FS_IOC_GETFLAGS)
+	if err == nil {
+		err = unix.IoctlSetPointerInt(fd, unix.FS_IOC_SETFLAGS, fl|flag)
+	}
+	if err != nil {
+		t.Fatalf("setting flags on %s: %v", path, err)
+	}
+	t.Cleanup(func() { // best effort: never leave an undeletable file behind
+		if fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0); err == nil {
+			if fl, err := unix.IoctlGetInt(fd, unix.FS_IOC_GETFLAGS); err == nil {
+				unix.IoctlSetPointerInt(fd, unix.FS_IOC_SETFLAGS, fl&^0x30)
+			}
+			unix.Close(fd)
+		}
+	})
+}
+
+// TestNoTransferSocket: the archive reaches the root unit as a descriptor
+// in StartTransientUnit, so no socket that anyone on the host (or a
+// machine's root on its network) could connect to exists meanwhile.
+func TestNoTransferSocket(t *testing.T) {
+	secMachine(t)
+	dir, machine := "/home/alice/src/imp-xfer", "xfer-check"
+	must(t, alice, "mkdir -p "+dir)
+	cmd, lines := startSbx(t, dir, "sbx", "import", secArchive, "--name", machine)
+	done := make(chan error, 1)
+	go func() {
+		var seen []string
+		for l := range lines {
+			seen = append(seen, l)
+		}
+		err := cmd.Wait()
+		if err != nil {
+			err = fmt.Errorf("%w\n%s", err, strings.Join(seen, "\n"))
+		}
+		done <- err
+	}()
+	polls, found := 0, ""
+	var importErr error
+	for finished := false; !finished; polls++ {
+		select {
+		case importErr = <-done:
+			finished = true
+		default:
+		}
+		out, _, _ := as(t, bob, "grep sbx-xfer /proc/net/unix || true")
+		if strings.TrimSpace(out) != "" {
+			found = out
+		}
+	}
+	if importErr != nil {
+		t.Fatalf("sbx import: %v", importErr)
+	}
+	if found != "" {
+		t.Errorf("bob sees a transfer socket during the import:\n%s", found)
+	}
+	t.Logf("looked %d times during the import", polls)
+	must(t, alice, "sbx rm --force "+machine)
 }

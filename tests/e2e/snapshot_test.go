@@ -190,7 +190,7 @@ func TestExportImport(t *testing.T) {
 	}
 
 	// The name exists here: refused.
-	if _, errOut, code := asAlice(t, "sbx import "+archive); code == 0 || !strings.Contains(errOut, "exists already") {
+	if _, errOut, code := asAlice(t, fmt.Sprintf("cd %s && sbx import %s", sh(snapDir), archive)); code == 0 || !strings.Contains(errOut, "exists already") {
 		t.Errorf("importing over an existing machine: exit %d\n%s", code, errOut)
 	}
 
@@ -229,7 +229,7 @@ cp /etc/systemd/nspawn/%[1]s.nspawn evil.nspawn
 ln -s /tmp a/rootfs/etc
 echo owned > b/rootfs/etc/evil
 tar -cf bad.tar evil.nspawn -C a rootfs -C ../b rootfs/etc/evil`, name))
-	_, errOut, code := asAlice(t, "sbx import /home/alice/bad/bad.tar")
+	_, errOut, code := asAlice(t, fmt.Sprintf("cd %s && sbx import /home/alice/bad/bad.tar", sh(snapDir)))
 	if code == 0 || !strings.Contains(errOut, "below the symbolic link") {
 		t.Errorf("importing an archive that writes through a symlink: exit %d\n%s", code, errOut)
 	}
