@@ -155,7 +155,11 @@ func validWord(v string) error {
 }
 
 func validProject(p string) error {
-	if !filepath.IsAbs(p) || filepath.Clean(p) != p || p == "/" || strings.ContainsAny(p, "\n\r") {
+	if strings.ContainsAny(p, "\n\r") {
+		// nspawn's Bind= syntax has no way to write a line break.
+		return fmt.Errorf("the project path %q has a line break, which cannot be bound into a machine: rename the directory", p)
+	}
+	if !filepath.IsAbs(p) || filepath.Clean(p) != p || p == "/" {
 		return fmt.Errorf("%q is not an absolute, clean path below /", p)
 	}
 	return nil
