@@ -134,6 +134,6 @@ func watchIdle(srv *Server, cfg Config) (stop func()) {
 		return func() {}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	go srv.WatchIdle(ctx, cfg.StopWhenIdle, systemctlPoweroff)
+	go srv.WatchIdle(ctx, cfg.StopWhenIdle, guestPoweroff)
 	return cancel
 }

@@ -24,7 +24,7 @@ type Server struct {
 	// PasswdFile and GroupFile are the guest's user database
 	// (default /etc/passwd, /etc/group).
 	PasswdFile, GroupFile string
-	// SystemState answers Ping (default: systemctl is-system-running --wait).
+	// SystemState answers Ping (default: guestState, is-system-running --wait over D-Bus).
 	SystemState func(ctx context.Context) (string, error)
 	// HangupGrace is how long a session's processes get between SIGHUP and
 	// SIGKILL after the client went away (default 2s).
@@ -147,7 +147,7 @@ func (s *Server) ping(w *wire, payload []byte) {
 	defer cancel()
 	state := s.SystemState
 	if state == nil {
-		state = systemctlState
+		state = guestState
 	}
 	st, err := state(ctx)
 	if err != nil {

@@ -120,6 +120,12 @@ func runOnHost(m *testing.M) int {
 	host = h
 	fmt.Fprintf(os.Stderr, "e2e: %s test host ready with sbx installed in %s\n", suite, time.Since(start).Round(100*time.Millisecond))
 	code := m.Run()
+	if err := reportTimings(os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
 	if err := h.Close(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: closing the test host: %v\n", err)
 		if code == 0 {
