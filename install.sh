@@ -23,7 +23,13 @@ RULE=/etc/polkit-1/rules.d/50-sbx.rules
 PKLA=/etc/polkit-1/localauthority/50-local.d/50-sbx.pkla
 BASH_COMPLETION=/usr/local/share/bash-completion/completions/sbx
 ZSH_COMPLETION=/usr/local/share/zsh/site-functions/_sbx
-FISH_COMPLETION=/usr/local/share/fish/vendor_completions.d/sbx.fish
+# Where each shell looks by default, in a plain login without XDG_DATA_DIRS:
+# bash-completion searches /usr/local/share and zsh's fpath holds
+# site-functions there, but Debian's fish only /usr/share/fish and /etc/fish.
+# /etc/fish/completions is fish's directory for the administrator's own
+# completions, as /usr/local is theirs; /usr/share belongs to packages.
+FISH_COMPLETION=/etc/fish/completions/sbx.fish
+FISH_COMPLETION_OLD=/usr/local/share/fish/vendor_completions.d/sbx.fish
 MANPAGE=/usr/local/share/man/man1/sbx.1
 GROUP=sbx
 
@@ -156,7 +162,7 @@ remove() {
 
 if [ "$uninstall" = yes ]; then
 	uninstall_added
-	remove "$LINK" "$LIBDIR" "$RULE" "$PKLA" "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION" "$MANPAGE"
+	remove "$LINK" "$LIBDIR" "$RULE" "$PKLA" "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION" "$FISH_COMPLETION_OLD" "$MANPAGE"
 	# Runtime directories of existing machines stay while there are any.
 	if [ -d "$STATEDIR/machines" ]; then
 		if rmdir "$STATEDIR/machines" 2>/dev/null; then
@@ -297,7 +303,7 @@ newest_go_deb() {
 # release has no new enough Go and the source is not configured yet.
 add_backports() {
 	# shellcheck disable=SC1091 # the host's own file
-	codename=$(. /etc/os-release && [ "${ID:-}" = debian ] && echo "${VERSION_CODENAME:-}")
+	codename=$(. /etc/os-release && if [ "${ID:-}" = debian ]; then echo "${VERSION_CODENAME:-}"; fi)
 	[ -n "$codename" ] || return 1
 	if apt-cache policy | grep -q "n=$codename-backports,"; then
 		return 1 # already there, and it has no new enough Go either
@@ -492,6 +498,9 @@ for shell in bash zsh fish; do
 		warn "no $shell completions: sbx completion $shell failed: $(head -n 1 "$tmpdir/completion.err")"
 	fi
 done
+
+# Installed there by earlier versions, where fish never found it.
+remove "$FISH_COMPLETION_OLD"
 
 # ---- manual page -------------------------------------------------------------
 

@@ -2,9 +2,9 @@ package agent
 
 import (
 	"context"
-	"fmt"
-	"os/exec"
 	"time"
+
+	"github.com/sbxdev/sbx/launcher/machine"
 )
 
 // touch records activity: a request came in or a session ended.
@@ -50,12 +50,14 @@ func (s *Server) WatchIdle(ctx context.Context, timeout time.Duration, poweroff 
 	}
 }
 
-// systemctlPoweroff shuts the guest down the ordinary way, so the host's
-// systemd-nspawn@ unit ends cleanly.
-func systemctlPoweroff(ctx context.Context) error {
-	out, err := exec.CommandContext(ctx, "systemctl", "poweroff").CombinedOutput()
+// guestPoweroff shuts the guest down the ordinary way (poweroff.target,
+// as systemctl poweroff does, over the guest systemd's private socket), so
+// the host's systemd-nspawn@ unit ends cleanly.
+func guestPoweroff(ctx context.Context) error {
+	bus, err := machine.ConnectManager(ctx)
 	if err != nil {
-		return fmt.Errorf("systemctl poweroff: %w: %s", err, out)
+		return err
 	}
-	return nil
+	defer bus.Close()
+	return bus.PoweroffSystem(ctx)
 }

@@ -24,7 +24,7 @@ type Server struct {
 	// PasswdFile and GroupFile are the guest's user database
 	// (default /etc/passwd, /etc/group).
 	PasswdFile, GroupFile string
-	// SystemState answers Ping (default: systemctl is-system-running --wait).
+	// SystemState answers Ping (default: guestState, is-system-running --wait over D-Bus).
 	SystemState func(ctx context.Context) (string, error)
 	// HangupGrace is how long a session's processes get between SIGHUP and
 	// SIGKILL after the client went away (default 2s).
@@ -32,6 +32,7 @@ type Server struct {
 	// Logf receives diagnostics (to the journal); nil discards them.
 	Logf func(format string, a ...any)
 
+	users      userSessions // the owner's lingering session, joined by every command
 	active     atomic.Int64
 	lastActive atomic.Int64 // unix nanoseconds of the last request or session end; see idle_linux.go
 	mu         sync.Mutex
@@ -146,7 +147,7 @@ func (s *Server) ping(w *wire, payload []byte) {
 	defer cancel()
 	state := s.SystemState
 	if state == nil {
-		state = systemctlState
+		state = guestState
 	}
 	st, err := state(ctx)
 	if err != nil {

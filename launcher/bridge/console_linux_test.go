@@ -162,6 +162,10 @@ func TestStopSelf(t *testing.T) {
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestStopSelf$")
 	cmd.Env = append(os.Environ(), "SBX_TEST_STOPSELF=1")
+	// A group of its own with this process as its parent in the same
+	// session: the kernel discards SIGTSTP in an orphaned process group,
+	// which the test's own may be (CI runs it under setsid).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

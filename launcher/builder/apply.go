@@ -140,7 +140,7 @@ func applyTo(ctx context.Context, s *Spec, meta nspawn.Meta, built bool, r *Repo
 func (a *applier) steps(ctx context.Context) error {
 	ch := contract.Diff(a.rec, a.want)
 	for _, step := range []func(context.Context, contract.Changes) error{
-		a.binds, a.private, a.hostname, a.agent, a.packages, a.shell, a.setup,
+		a.homeParents, a.binds, a.devices, a.private, a.hostname, a.agent, a.packages, a.hostShell, a.shell, a.setup,
 	} {
 		if err := step(ctx, ch); err != nil {
 			if ctx.Err() != nil {
@@ -172,7 +172,7 @@ func (a *applier) save(state string) error {
 	a.meta = m
 	return nspawn.Write(a.s.Name, nspawn.Settings{
 		Meta: m, Hostname: a.rec.Hostname, Private: a.rec.Private,
-		Binds: append(layout.StandardBinds(a.s.Name, a.s.Project), a.rec.Binds...),
+		Binds: append(append(layout.StandardBinds(a.s.Name, a.s.Project), a.rec.Binds...), deviceBinds(a.rec.Devices)...),
 	})
 }
 

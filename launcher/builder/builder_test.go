@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/sbxdev/sbx/launcher/contract"
 )
 
@@ -107,7 +105,7 @@ func TestRemoveTreeStaysInside(t *testing.T) {
 	os.Symlink(keep, filepath.Join(tree, "file-link"))
 	mounted := false
 	if os.Geteuid() == 0 {
-		if err := unix.Mount(outside, filepath.Join(tree, "etc", "mnt"), "", unix.MS_BIND, ""); err == nil {
+		if err := bindMount(outside, filepath.Join(tree, "etc", "mnt")); err == nil {
 			mounted = true
 		}
 	}

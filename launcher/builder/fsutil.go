@@ -60,7 +60,7 @@ func removeTree(dir string) error {
 		return err
 	}
 	for _, m := range mounts {
-		if err := unix.Unmount(m, unix.MNT_DETACH); err != nil && err != unix.EINVAL && err != unix.ENOENT {
+		if err := unmountDetach(m); err != nil && err != unix.EINVAL && err != unix.ENOENT {
 			return fmt.Errorf("unmounting %s: %w", m, err)
 		}
 	}
@@ -103,7 +103,7 @@ func clearFlags(dir string) {
 // isSubvolume tells whether dir is the root of a btrfs subvolume.
 func isSubvolume(dir string) bool {
 	var fs unix.Statfs_t
-	if unix.Statfs(dir, &fs) != nil || fs.Type != unix.BTRFS_SUPER_MAGIC {
+	if unix.Statfs(dir, &fs) != nil || !isBtrfs(&fs) {
 		return false
 	}
 	var st syscall.Stat_t
@@ -133,7 +133,7 @@ func copyTree(src, dst string) error {
 // subvolume where the store is btrfs (so later copies are snapshots).
 func newTreeDir(dir string) error {
 	var fs unix.Statfs_t
-	if unix.Statfs(filepath.Dir(dir), &fs) == nil && fs.Type == unix.BTRFS_SUPER_MAGIC {
+	if unix.Statfs(filepath.Dir(dir), &fs) == nil && isBtrfs(&fs) {
 		if _, err := exec.LookPath("btrfs"); err == nil {
 			if exec.Command("btrfs", "subvolume", "create", dir).Run() == nil {
 				return nil

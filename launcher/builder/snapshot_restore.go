@@ -105,7 +105,7 @@ func unpackSnapshot(ctx context.Context, s SnapshotInfo, build string, r *Report
 // Filesystems without it get two renames, with the old tree put back if
 // the second fails.
 func swapTrees(a, b string) error {
-	err := unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_EXCHANGE)
+	err := exchange(a, b)
 	if err == nil {
 		return nil
 	}

@@ -11,6 +11,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/sbxdev/sbx/launcher/machine"
 )
 
 // Exit codes of sbx itself. The command's own status passes through
@@ -106,6 +108,9 @@ func WithHint(err error, hint string, a ...any) error {
 	return &HintError{Err: err, Hint: fmt.Sprintf(hint, a...)}
 }
 
+// notAuthorizedHint is the next step when polkit refused a machine call.
+const notAuthorizedHint = "join group sbx (sudo ./install.sh --user $USER), then log in again"
+
 // ExitError carries an exit status that is not a failure of sbx: the guest
 // command's own status. It is never printed.
 type ExitError struct{ Code int }
@@ -135,6 +140,8 @@ func (c *Ctx) report(err error) int {
 	var hint *HintError
 	if errors.As(err, &hint) && hint.Hint != "" {
 		fmt.Fprintf(c.IO.Err, "  %s\n", safetext.Escape(hint.Hint))
+	} else if errors.Is(err, machine.ErrNotAuthorized) {
+		fmt.Fprintf(c.IO.Err, "  %s\n", notAuthorizedHint)
 	}
 	var root *rootError
 	if errors.As(err, &root) && root.code > 0 {

@@ -14,7 +14,7 @@ func createCmd() *Command {
 	return &Command{
 		Name: "create", Group: "Project", Short: "build the project's machine",
 		Long: `Builds the Debian (or Ubuntu) machine that the project's .sandbox describes,
-the way the seed does by hand: a root filesystem from the mirror (debootstrap or
+the way you would by hand with systemd-nspawn: a root filesystem from the mirror (debootstrap or
 mmdebstrap; a cached base is copied when one exists), /etc/systemd/nspawn/NAME.nspawn
 with the project bound at the same path, your user with the same name, UID and GID
 inside, then the Setup= commands. Progress is shown; Ctrl-C stops and cleans up.

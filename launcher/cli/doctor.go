@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -10,6 +11,7 @@ import (
 )
 
 func doctorCmd() *Command {
+	var asJSON bool
 	return &Command{
 		Name: "doctor", Group: "Machines", Short: "check that this host is ready for sbx",
 		Long: `Checks what sbx needs on this host and says how to fix each problem: systemd
@@ -17,7 +19,12 @@ as PID 1, the system D-Bus and systemd-machined, the polkit rule and whether
 polkit lets you manage machines, your membership of group sbx (also in this
 login session), debootstrap or mmdebstrap and the archive keyrings, free space
 in /var/lib/machines, the cgroup setup, and the installed sbx binary.
-Exits 0 when everything needed is there, 1 otherwise; lines marked ! are advice.`,
+Exits 0 when everything needed is there, 1 otherwise; lines marked ! are advice.
+
+--json prints one object with the same content: ready (true or false), problems
+(how many checks failed) and checks, an array of objects with name, verdict
+(ok, fail or advice), detail and fix (each left out when empty).`,
+		Flags: func(fs *flag.FlagSet) { jsonFlag(fs, &asJSON) },
 		Run: func(c *Ctx, args []string) error {
 			if len(args) > 0 {
 				return Usagef("doctor takes no arguments")
@@ -33,7 +40,17 @@ Exits 0 when everything needed is there, 1 otherwise; lines marked ! are advice.
 					d.busErr = err
 				}
 			}
-			if failed := report(c.IO.Out, d.run(ctx)); failed > 0 {
+			results := d.run(ctx)
+			failed := 0
+			if asJSON {
+				var err error
+				if failed, err = reportJSON(c.IO.Out, results); err != nil {
+					return err
+				}
+			} else {
+				failed = report(c.IO.Out, results)
+			}
+			if failed > 0 {
 				return &ExitError{Code: 1}
 			}
 			return nil
@@ -56,6 +73,41 @@ type checkResult struct {
 	Name    string
 	Detail  string
 	Fix     string
+}
+
+// verdictNames are the verdicts in --json.
+var verdictNames = map[verdict]string{pass: "ok", fail: "fail", advice: "advice"}
+
+// doctorReport is sbx doctor --json.
+type doctorReport struct {
+	Ready    bool          `json:"ready"`
+	Problems int           `json:"problems"`
+	Checks   []doctorCheck `json:"checks"`
+}
+
+type doctorCheck struct {
+	Name    string `json:"name"`
+	Verdict string `json:"verdict"`
+	Detail  string `json:"detail,omitempty"`
+	Fix     string `json:"fix,omitempty"`
+}
+
+// reportJSON prints the results as JSON and returns how many failed. A
+// fix is shown only for a check that did not pass, as in the text.
+func reportJSON(w io.Writer, results []checkResult) (int, error) {
+	rep := doctorReport{Checks: []doctorCheck{}}
+	for _, r := range results {
+		check := doctorCheck{Name: r.Name, Verdict: verdictNames[r.Verdict], Detail: r.Detail}
+		if r.Verdict != pass {
+			check.Fix = r.Fix
+		}
+		if r.Verdict == fail {
+			rep.Problems++
+		}
+		rep.Checks = append(rep.Checks, check)
+	}
+	rep.Ready = rep.Problems == 0
+	return rep.Problems, writeJSON(w, rep)
 }
 
 // report prints the results and returns how many failed.

@@ -30,12 +30,7 @@ does nothing. Like sbx stop, but it also works for a machine started by hand.`,
 			fs.DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for the machine to go")
 		},
 		Run: func(c *Ctx, args []string) error {
-			return c.withRunning(args, timeout, false, func(ctx context.Context, bus *machine.Bus, t *target, m *machine.Running) error {
-				if err := bus.Poweroff(ctx, t.Name); err != nil {
-					return err
-				}
-				return waitDown(ctx, bus, t.Name, "sbx terminate "+t.Name)
-			})
+			return c.withRunning(args, timeout, false, poweroff)
 		},
 	}
 }
@@ -51,12 +46,7 @@ running inside are ended.`,
 			fs.DurationVar(&timeout, "timeout", 3*time.Minute, "how long to wait for the machine to be back")
 		},
 		Run: func(c *Ctx, args []string) error {
-			return c.withRunning(args, timeout, true, func(ctx context.Context, bus *machine.Bus, t *target, m *machine.Running) error {
-				if err := bus.Reboot(ctx, t.Name); err != nil {
-					return err
-				}
-				return waitRebooted(ctx, bus, t.Name, m)
-			})
+			return c.withRunning(args, timeout, true, reboot)
 		},
 	}
 }
@@ -73,12 +63,7 @@ machine does nothing.`,
 			fs.DurationVar(&timeout, "timeout", time.Minute, "how long to wait for the machine to go")
 		},
 		Run: func(c *Ctx, args []string) error {
-			return c.withRunning(args, timeout, false, func(ctx context.Context, bus *machine.Bus, t *target, m *machine.Running) error {
-				if err := bus.Terminate(ctx, t.Name); err != nil {
-					return err
-				}
-				return waitDown(ctx, bus, t.Name, "")
-			})
+			return c.withRunning(args, timeout, false, terminate)
 		},
 	}
 }
@@ -103,7 +88,7 @@ SIG is a name (TERM, SIGKILL, RTMIN+4) or a number. It does not wait.`,
 			if whom != "all" && whom != "leader" {
 				return Usagef("--whom is all or leader, not %q", whom)
 			}
-			return c.withRunning(args, 30*time.Second, true, func(ctx context.Context, bus *machine.Bus, t *target, m *machine.Running) error {
+			return c.withRunning(args, 30*time.Second, true, func(ctx context.Context, bus machineBus, t *target, m *machine.Running) error {
 				return bus.Kill(ctx, t.Name, whom, sig)
 			})
 		},
@@ -114,31 +99,58 @@ SIG is a name (TERM, SIGKILL, RTMIN+4) or a number. It does not wait.`,
 // machine. A stopped machine is an error when mustRun is set, and
 // otherwise a note: there is nothing to do.
 func (c *Ctx) withRunning(args []string, timeout time.Duration, mustRun bool,
-	do func(context.Context, *machine.Bus, *target, *machine.Running) error) error {
+	do func(context.Context, machineBus, *target, *machine.Running) error) error {
 	return c.onMachine(args, timeout, func(ctx context.Context, bus *machine.Bus, t *target) error {
-		m, err := bus.Machine(ctx, t.Name)
-		if err != nil {
-			return err
-		}
-		if m == nil {
-			if mustRun {
-				return WithHint(fmt.Errorf("machine %s is not running", t.Name), "start it: sbx start %s", t.Name)
-			}
-			fmt.Fprintf(c.IO.Err, "sbx: machine %s is not running\n", t.Name)
-			return nil
-		}
-		return do(ctx, bus, t, m)
+		return c.ifRunning(ctx, bus, t, mustRun, do)
 	})
+}
+
+// ifRunning is withRunning once connected.
+func (c *Ctx) ifRunning(ctx context.Context, bus machineBus, t *target, mustRun bool,
+	do func(context.Context, machineBus, *target, *machine.Running) error) error {
+	m, err := bus.Machine(ctx, t.Name)
+	if err != nil {
+		return err
+	}
+	if m == nil {
+		if mustRun {
+			return WithHint(fmt.Errorf("machine %s is not running", t.Name), "start it: sbx start %s", t.Name)
+		}
+		fmt.Fprintf(c.IO.Err, "sbx: machine %s is not running\n", t.Name)
+		return nil
+	}
+	return do(ctx, bus, t, m)
+}
+
+// poweroff, reboot and terminate are the power verbs once the machine is
+// known to run.
+func poweroff(ctx context.Context, bus machineBus, t *target, _ *machine.Running) error {
+	if err := bus.Poweroff(ctx, t.Name); err != nil {
+		return err
+	}
+	return waitDown(ctx, bus, t.Name, "sbx terminate "+t.Name)
+}
+
+func reboot(ctx context.Context, bus machineBus, t *target, m *machine.Running) error {
+	if err := bus.Reboot(ctx, t.Name); err != nil {
+		return err
+	}
+	return waitRebooted(ctx, bus, t.Name, m)
+}
+
+func terminate(ctx context.Context, bus machineBus, t *target, _ *machine.Running) error {
+	if err := bus.Terminate(ctx, t.Name); err != nil {
+		return err
+	}
+	return waitDown(ctx, bus, t.Name, "")
 }
 
 // waitDown waits until the machine's unit has stopped and machined has
 // let the machine go. force names the next step when that takes too long.
-func waitDown(ctx context.Context, bus *machine.Bus, name, force string) error {
-	_, err := bus.WaitUnit(ctx, machine.NspawnUnit(name), func(st machine.UnitState) bool {
-		return st.Active == "inactive" || st.Active == "failed" || !st.Loaded
-	})
+func waitDown(ctx context.Context, bus machineBus, name, force string) error {
+	_, err := bus.WaitUnit(ctx, machine.NspawnUnit(name), machine.UnitState.Down)
 	if err == nil {
-		err = bus.WaitGone(ctx, name)
+		_, err = bus.WaitMachine(ctx, name, func(m *machine.Running) bool { return m == nil })
 	}
 	if err != nil && errors.Is(err, context.DeadlineExceeded) && force != "" {
 		return WithHint(fmt.Errorf("machine %s did not shut down in time", name), "end it at once: %s", force)
@@ -148,28 +160,19 @@ func waitDown(ctx context.Context, bus *machine.Bus, name, force string) error {
 
 // waitRebooted waits until a new instance of the machine (not before) is
 // registered and its agent answers.
-func waitRebooted(ctx context.Context, bus *machine.Bus, name string, before *machine.Running) error {
-	for tick := 20 * time.Millisecond; ; {
-		m, err := bus.Machine(ctx, name)
-		if err != nil {
-			return err
-		}
-		if m != nil && (m.Leader != before.Leader || m.Since != before.Since) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return WithHint(fmt.Errorf("machine %s did not reboot in time", name),
-				"see why: sudo journalctl -u %s -n 50", machine.NspawnUnit(name))
-		case <-time.After(tick):
-		}
-		if tick < 200*time.Millisecond {
-			tick *= 2
-		}
+func waitRebooted(ctx context.Context, bus machineBus, name string, before *machine.Running) error {
+	journal := fmt.Sprintf("see why: sudo journalctl -u %s -n 50", machine.NspawnUnit(name))
+	_, err := bus.WaitMachine(ctx, name, func(m *machine.Running) bool {
+		return m != nil && (m.Leader != before.Leader || m.Since != before.Since)
+	})
+	if ctx.Err() != nil {
+		return WithHint(fmt.Errorf("machine %s did not reboot in time", name), "%s", journal)
+	}
+	if err != nil {
+		return err
 	}
 	if err := waitReady(ctx, bus, name); err != nil {
-		return WithHint(fmt.Errorf("machine %s did not come back: %w", name, err),
-			"see why: sudo journalctl -u %s -n 50", machine.NspawnUnit(name))
+		return WithHint(fmt.Errorf("machine %s did not come back: %w", name, err), "%s", journal)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -135,13 +136,20 @@ func (c *Ctx) snapshotRemove(args []string) error {
 }
 
 func snapshotsCmd() *Command {
-	var quiet bool
+	var quiet, asJSON bool
 	return &Command{
-		Name: "snapshots", Args: "[NAME]", Group: "Machines", Short: "list a machine's snapshots",
+		Name: "snapshots", Args: "[--quiet | --json] [NAME]", Group: "Machines", Short: "list a machine's snapshots",
 		Long: `Lists the snapshots of machine NAME (or the project's machine), oldest first:
 name, when it was taken, its size on disk and its kind (btrfs, tar.zst, tar.gz).
-Snapshots of a removed machine are still listed when NAME is given.`,
-		Flags: func(fs *flag.FlagSet) { fs.BoolVar(&quiet, "quiet", false, "print only the names") },
+Snapshots of a removed machine are still listed when NAME is given.
+
+--json prints an array with one object per snapshot, with the same fields:
+name, taken (RFC 3339), size_bytes (left out for btrfs snapshots, which share
+their blocks) and kind.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&quiet, "quiet", false, "print only the names")
+			jsonFlag(fs, &asJSON)
+		},
 		Run: func(c *Ctx, args []string) error {
 			name, err := c.machineNameArg(args)
 			if err != nil {
@@ -151,28 +159,56 @@ Snapshots of a removed machine are still listed when NAME is given.`,
 			if err != nil {
 				return err
 			}
-			if len(list) == 0 {
+			rows := []snapshotRow{}
+			for _, s := range list {
+				rows = append(rows, newSnapshotRow(s))
+			}
+			if asJSON {
+				return writeJSON(c.IO.Out, rows)
+			}
+			if len(rows) == 0 {
 				fmt.Fprintf(c.IO.Err, "sbx: machine %s has no snapshots; take one: sbx snapshot %s\n", name, name)
 				return nil
 			}
 			if quiet {
-				for _, s := range list {
-					fmt.Fprintln(c.IO.Out, s.Name)
+				for _, r := range rows {
+					fmt.Fprintln(c.IO.Out, r.Name)
 				}
 				return nil
 			}
-			w := tabwriter.NewWriter(c.IO.Out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "SNAPSHOT\tTAKEN\tSIZE\tKIND")
-			for _, s := range list {
-				size := "-"
-				if s.Kind != builder.KindBtrfs {
-					size = builder.SizeString(s.Size)
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", s.Name, s.Time.Format("2006-01-02 15:04:05"), size, kindName(s.Kind))
-			}
-			return w.Flush()
+			return writeSnapshots(c.IO.Out, rows)
 		},
 	}
+}
+
+// snapshotRow is one snapshot of sbx snapshots, as text and as JSON.
+type snapshotRow struct {
+	Name      string    `json:"name"`
+	Taken     time.Time `json:"taken"`
+	SizeBytes *int64    `json:"size_bytes,omitempty"` // nil for btrfs: shared blocks
+	Kind      string    `json:"kind"`                 // btrfs, tar.zst, tar.gz
+}
+
+func newSnapshotRow(s builder.SnapshotInfo) snapshotRow {
+	r := snapshotRow{Name: s.Name, Taken: s.Time, Kind: kindName(s.Kind)}
+	if s.Kind != builder.KindBtrfs {
+		size := s.Size
+		r.SizeBytes = &size
+	}
+	return r
+}
+
+func writeSnapshots(w io.Writer, rows []snapshotRow) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SNAPSHOT\tTAKEN\tSIZE\tKIND")
+	for _, r := range rows {
+		size := "-"
+		if r.SizeBytes != nil {
+			size = builder.SizeString(*r.SizeBytes)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Taken.Format("2006-01-02 15:04:05"), size, r.Kind)
+	}
+	return tw.Flush()
 }
 
 // kindName shows a snapshot kind without its leading dot.

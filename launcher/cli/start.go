@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -22,13 +23,15 @@ returns when commands can run in it. Starting a running machine does nothing.`,
 			fs.DurationVar(&timeout, "timeout", 90*time.Second, "how long to wait for the machine to be ready")
 		},
 		Run: func(c *Ctx, args []string) error {
-			return c.onMachine(args, timeout, c.start)
+			return c.onMachine(args, timeout, func(ctx context.Context, bus *machine.Bus, t *target) error {
+				return c.start(ctx, bus, t)
+			})
 		},
 	}
 }
 
 // start starts t's machine if needed and waits until it is ready.
-func (c *Ctx) start(ctx context.Context, bus *machine.Bus, t *target) error {
+func (c *Ctx) start(ctx context.Context, bus machineBus, t *target) error {
 	if t.Meta.State != nspawn.StateReady {
 		return WithHint(fmt.Errorf("machine %s is incomplete: its Setup= did not finish", t.Name),
 			"fix Setup= in .sandbox and run sbx create in the project")
@@ -38,59 +41,81 @@ func (c *Ctx) start(ctx context.Context, bus *machine.Bus, t *target) error {
 	}
 	unit := machine.NspawnUnit(t.Name)
 	journal := fmt.Sprintf("see why: sudo journalctl -u %s -n 50", unit)
-	if err := bus.StartUnit(ctx, unit); err != nil {
-		return WithHint(err, "%s", journal)
-	}
 	begin := time.Now()
-	if err := waitReady(ctx, bus, t.Name); err != nil {
-		st, _ := bus.UnitState(context.Background(), unit) // best effort: for the message
-		if st.Active == "failed" || st.Active == "inactive" {
-			return WithHint(fmt.Errorf("machine %s failed to start (%s)", t.Name, st.Sub), "%s", journal)
-		}
-		if ctx.Err() != nil {
-			return WithHint(fmt.Errorf("machine %s was not ready after %s", t.Name, round(time.Since(begin))), "%s; or wait longer: --timeout", journal)
-		}
-		return WithHint(err, "%s", journal)
+	err := bus.StartUnit(ctx, unit)
+	if err == nil {
+		err = waitReady(ctx, bus, t.Name)
 	}
-	return nil
+	if err == nil {
+		return nil
+	}
+	var job *machine.JobError
+	if errors.As(err, &job) || errors.Is(err, errStoppedWhileStarting) {
+		st, _ := bus.UnitState(context.WithoutCancel(ctx), unit) // best effort: for the message
+		state := st.Sub
+		if state == "" {
+			state = st.Active
+		}
+		return WithHint(fmt.Errorf("machine %s failed to start (%s)", t.Name, state), "%s", journal)
+	}
+	if ctx.Err() != nil {
+		why := ""
+		var nr *notReadyError
+		if errors.As(err, &nr) {
+			why = fmt.Sprintf(" (its agent: %v)", nr.agent)
+		}
+		return WithHint(fmt.Errorf("machine %s was not ready after %s%s", t.Name, round(time.Since(begin)), why), "%s; or wait longer: --timeout", journal)
+	}
+	return WithHint(err, "%s", journal)
 }
 
+var errStoppedWhileStarting = errors.New("the machine stopped while starting")
+
+// agentRetry is how often waitReady tries the agent's socket again: it is
+// the one thing the wait cannot be told about by a signal (the guest's
+// systemd makes the socket while it boots).
+const agentRetry = 25 * time.Millisecond
+
 // waitReady waits until machined runs the machine and its agent answers
-// (the agent answers once the guest's system manager has booted).
-func waitReady(ctx context.Context, bus *machine.Bus, name string) error {
-	tick := 10 * time.Millisecond
-	seen := false
-	for {
+// (the agent answers once the guest's system manager has booted). It is
+// woken by the machine's unit and machined signals, and tries the agent
+// every agentRetry once the machine runs.
+func waitReady(ctx context.Context, bus machineBus, name string) error {
+	unit := machine.NspawnUnit(name)
+	var agentErr error
+	err := bus.Wait(ctx, machine.Watch{Unit: unit, Machine: true, Every: agentRetry}, func(ctx context.Context) (bool, error) {
 		m, err := bus.Machine(ctx, name)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if m != nil && m.State == "running" {
-			if err := pingAgent(ctx, agentSocket(name)); err == nil {
-				return nil
-			}
+			agentErr = pingAgent(ctx, agentSocket(name))
+			return agentErr == nil, nil
 		}
-		st, err := bus.UnitState(ctx, machine.NspawnUnit(name))
+		if m != nil {
+			return false, nil
+		}
+		st, err := bus.UnitState(ctx, unit)
 		if err != nil {
-			return err
+			return false, err
 		}
-		// Right after StartUnit the unit may still be inactive (the job
-		// has not run yet): only a unit that got going and stopped, or
-		// failed, is a failed start.
-		seen = seen || st.Active == "activating" || st.Active == "active"
-		if m == nil && (st.Active == "failed" || (st.Active == "inactive" && seen)) {
-			return fmt.Errorf("machine %s stopped while starting", name)
+		if st.Down() {
+			return false, fmt.Errorf("machine %s: %w", name, errStoppedWhileStarting)
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(tick):
-		}
-		if tick < 100*time.Millisecond {
-			tick *= 2
-		}
+		return false, nil
+	})
+	if err != nil && agentErr != nil {
+		return &notReadyError{err: err, agent: agentErr}
 	}
+	return err
 }
+
+// notReadyError is a wait for the agent that ended while the machine ran:
+// what the agent last said is the best clue.
+type notReadyError struct{ err, agent error }
+
+func (e *notReadyError) Error() string { return fmt.Sprintf("%v (its agent: %v)", e.err, e.agent) }
+func (e *notReadyError) Unwrap() error { return e.err }
 
 // agentSocket is the host path of machine name's agent socket.
 func agentSocket(name string) string {

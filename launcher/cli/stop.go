@@ -27,7 +27,7 @@ running inside are ended. Stopping a stopped machine does nothing.`,
 }
 
 // stop stops machine name and waits until machined has let it go.
-func (c *Ctx) stop(ctx context.Context, bus *machine.Bus, name string) error {
+func (c *Ctx) stop(ctx context.Context, bus machineBus, name string) error {
 	unit := machine.NspawnUnit(name)
 	m, err := bus.Machine(ctx, name)
 	if err != nil {

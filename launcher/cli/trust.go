@@ -1,17 +1,20 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
-	"github.com/sbxdev/sbx/launcher/safetext"
+	"slices"
 	"text/tabwriter"
 	"time"
 
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"github.com/sbxdev/sbx/launcher/trust"
 )
 
 func trustCmd() *Command {
+	var asJSON bool
 	return &Command{
-		Name: "trust", Args: "[list | status [DIR]]", Group: "Project", Short: "list trusted and denied .sandbox files",
+		Name: "trust", Args: "[list [--json] | status [DIR]]", Group: "Project", Short: "list trusted and denied .sandbox files",
 		Long: `'sbx trust list' (or just 'sbx trust') shows every .sandbox you have allowed or
 denied: its status, when you decided, and its path. Status is one of
   allowed    trusted with exactly its current content
@@ -27,8 +30,12 @@ A missing or malformed .sandbox is an error (exit 125, the message names
 file:line). status reports the decision only; 'sbx run' and 'sbx allow' also
 refuse a file that other users can write.
 
+'sbx trust list --json' prints an array with one object per .sandbox, with the
+same fields: status, decided (RFC 3339), path and missing (true or false).
+
 Decisions are kept in $XDG_DATA_HOME/sbx/trust (default ~/.local/share/sbx/trust),
 one small file per .sandbox.`,
+		Flags: func(fs *flag.FlagSet) { jsonFlag(fs, &asJSON) },
 		Run: func(c *Ctx, args []string) error {
 			sub := "list"
 			if len(args) > 0 {
@@ -36,11 +43,17 @@ one small file per .sandbox.`,
 			}
 			switch sub {
 			case "list":
-				if len(args) > 0 {
-					return Usagef("trust list takes no arguments")
+				if len(args) == 1 && args[0] == "--json" {
+					asJSON, args = true, nil
 				}
-				return trustList(c)
+				if len(args) > 0 {
+					return Usagef("trust list takes no arguments but --json")
+				}
+				return trustList(c, asJSON)
 			case "status":
+				if asJSON || slices.Contains(args, "--json") {
+					return Usagef("--json is for trust list; trust status prints one word")
+				}
 				if len(args) > 1 {
 					return Usagef("trust status takes at most one directory, got %d arguments", len(args))
 				}
@@ -51,7 +64,15 @@ one small file per .sandbox.`,
 	}
 }
 
-func trustList(c *Ctx) error {
+// trustRow is one decision of sbx trust list, as text and as JSON.
+type trustRow struct {
+	Status  string    `json:"status"` // allowed, changed, denied
+	Decided time.Time `json:"decided"`
+	Path    string    `json:"path"`
+	Missing bool      `json:"missing"`
+}
+
+func trustList(c *Ctx, asJSON bool) error {
 	store, err := trust.Open(c.Env)
 	if err != nil {
 		return err
@@ -60,18 +81,25 @@ func trustList(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	if len(entries) == 0 {
+	rows := []trustRow{}
+	for _, e := range entries {
+		rows = append(rows, trustRow{Status: fmt.Sprint(e.Status), Decided: e.When.UTC(), Path: e.Path, Missing: e.Missing})
+	}
+	if asJSON {
+		return writeJSON(c.IO.Out, rows)
+	}
+	if len(rows) == 0 {
 		fmt.Fprintln(c.IO.Out, "No .sandbox allowed or denied yet; trust a project with: sbx allow")
 		return nil
 	}
 	w := tabwriter.NewWriter(c.IO.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "STATUS\tDECIDED\tPATH")
-	for _, e := range entries {
+	for _, r := range rows {
 		missing := ""
-		if e.Missing {
+		if r.Missing {
 			missing = " (missing)"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s%s\n", e.Status, e.When.Local().Format(time.DateTime), safetext.Escape(e.Path), missing)
+		fmt.Fprintf(w, "%s\t%s\t%s%s\n", r.Status, r.Decided.Local().Format(time.DateTime), safetext.Escape(r.Path), missing)
 	}
 	return w.Flush()
 }

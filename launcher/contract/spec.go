@@ -58,6 +58,9 @@ type Spec struct {
 	// Shell is Shell= of the .sandbox: the login shell to switch to on
 	// apply; empty keeps the one chosen at create (User.Shell).
 	Shell string
+	// Devices are the device nodes of [Host] (Device=, GPU=): bound into
+	// the machine and allowed in its unit's device policy.
+	Devices []string `json:",omitempty"`
 }
 
 // FromFile is the one place a parsed .sandbox becomes a Spec. The user
@@ -74,6 +77,8 @@ func FromFile(f *sandboxfile.File) *Spec {
 	for _, b := range f.Files.Binds {
 		s.Binds = append(s.Binds, normalBind(b.Bind))
 	}
+	s.Binds = append(s.Binds, hostBinds(f.Host)...)
+	s.Devices = Devices(f.Host)
 	return s
 }
 
@@ -139,6 +144,11 @@ func (s *Spec) Validate() error {
 			return fmt.Errorf("invalid Bind=: %w", err)
 		}
 	}
+	for _, d := range s.Devices {
+		if err := sandboxfile.ValidDevice(d); err != nil {
+			return fmt.Errorf("invalid Device=: %w", err)
+		}
+	}
 	for _, argv := range s.Setup {
 		if len(argv) == 0 || argv[0] == "" {
 			return errors.New("invalid Setup=: empty command")
@@ -155,7 +165,11 @@ func validWord(v string) error {
 }
 
 func validProject(p string) error {
-	if !filepath.IsAbs(p) || filepath.Clean(p) != p || p == "/" || strings.ContainsAny(p, "\n\r") {
+	if strings.ContainsAny(p, "\n\r") {
+		// nspawn's Bind= syntax has no way to write a line break.
+		return fmt.Errorf("the project path %q has a line break, which cannot be bound into a machine: rename the directory", p)
+	}
+	if !filepath.IsAbs(p) || filepath.Clean(p) != p || p == "/" {
 		return fmt.Errorf("%q is not an absolute, clean path below /", p)
 	}
 	return nil

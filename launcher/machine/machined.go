@@ -64,32 +64,27 @@ func (b *Bus) Machine(ctx context.Context, name string) (*Running, error) {
 	return m, nil
 }
 
-// Image is an entry of machined's image store.
-type Image struct {
-	Name     string
-	Type     string // directory, subvolume, raw, block
-	ReadOnly bool
-	Usage    uint64 // bytes; ^0 when machined does not know
-	Path     string
+// WaitMachine waits until done(the machine called name, nil when machined
+// does not know it) is true or ctx ends, woken by machined's MachineNew and
+// MachineRemoved signals and, for changes machined sends no signal for
+// (State going from opening to running), by the machine's unit's.
+func (b *Bus) WaitMachine(ctx context.Context, name string, done func(*Running) bool) (*Running, error) {
+	var m *Running
+	err := b.Wait(ctx, Watch{Machine: true, Unit: NspawnUnit(name)}, func(ctx context.Context) (bool, error) {
+		var err error
+		m, err = b.Machine(ctx, name)
+		return err == nil && done(m), err
+	})
+	return m, err
 }
 
-// Images lists machined's images (works for non-root users, unlike reading
-// /var/lib/machines, which is mode 0700).
-func (b *Bus) Images(ctx context.Context) ([]Image, error) {
-	var rows []struct {
-		Name, Type           string
-		ReadOnly             bool
-		Crtime, Mtime, Usage uint64
-		Path                 dbus.ObjectPath
+// WaitGone waits until machined no longer knows the machine.
+func (b *Bus) WaitGone(ctx context.Context, name string) error {
+	_, err := b.WaitMachine(ctx, name, func(m *Running) bool { return m == nil })
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("machine %s is still running: %w", name, err)
 	}
-	if err := b.machined().CallWithContext(ctx, machinedMgr+".ListImages", 0).Store(&rows); err != nil {
-		return nil, explain(err, "listing machine images")
-	}
-	out := make([]Image, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, Image{Name: r.Name, Type: r.Type, ReadOnly: r.ReadOnly, Usage: r.Usage})
-	}
-	return out, nil
+	return err
 }
 
 // Terminate kills all processes of the machine at once (no clean shutdown).

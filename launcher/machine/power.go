@@ -2,9 +2,7 @@ package machine
 
 import (
 	"context"
-	"fmt"
 	"syscall"
-	"time"
 )
 
 // SigRTMin is glibc's SIGRTMIN (the kernel's 32 plus the two glibc keeps
@@ -29,22 +27,4 @@ func (b *Bus) Poweroff(ctx context.Context, name string) error {
 // systemd-nspawn@.service restarts the container (exit status 133).
 func (b *Bus) Reboot(ctx context.Context, name string) error {
 	return b.Kill(ctx, name, "leader", SignalReboot)
-}
-
-// WaitGone polls until machined no longer knows the machine.
-func (b *Bus) WaitGone(ctx context.Context, name string) error {
-	for tick := 20 * time.Millisecond; ; {
-		m, err := b.Machine(ctx, name)
-		if err != nil || m == nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("machine %s is still running: %w", name, ctx.Err())
-		case <-time.After(tick):
-		}
-		if tick < 200*time.Millisecond {
-			tick *= 2
-		}
-	}
 }

@@ -16,68 +16,109 @@ type UnitState struct {
 	Loaded bool   // LoadState == "loaded"
 }
 
+// Down reports whether the unit is not running at all: stopped, failed or
+// not loaded.
+func (st UnitState) Down() bool {
+	return st.Active == "inactive" || st.Active == "failed" || !st.Loaded
+}
+
 // NspawnUnit is the template unit machinectl also uses for a machine.
 func NspawnUnit(name string) string { return "systemd-nspawn@" + name + ".service" }
 
-// StartUnit starts unit and returns when the start job is done.
-func (b *Bus) StartUnit(ctx context.Context, unit string) error {
-	var job dbus.ObjectPath
-	err := b.systemd().CallWithContext(ctx, systemdMgr+".StartUnit", 0, unit, "replace").Store(&job)
-	return explain(err, "starting "+unit)
+// JobError is a start or stop job that did not end in "done".
+type JobError struct {
+	Unit   string
+	Verb   string // start, stop
+	Result string // canceled, timeout, failed, dependency, skipped
 }
 
-// StopUnit stops unit (a no-op when it is not loaded).
+func (e *JobError) Error() string {
+	return fmt.Sprintf("%sing %s: the job ended %q", e.Verb, e.Unit, e.Result)
+}
+
+// StartUnit starts unit and returns when systemd's start job is done (for
+// systemd-nspawn@.service: the container is up and registered), with a
+// *JobError when the job did not succeed. As go-systemd's StartUnitContext
+// does, it listens for the job's JobRemoved signal.
+func (b *Bus) StartUnit(ctx context.Context, unit string) error {
+	return b.runJob(ctx, "start", "StartUnit", unit)
+}
+
+// StopUnit stops unit and returns when the stop job is done (at once when
+// the unit is not loaded).
 func (b *Bus) StopUnit(ctx context.Context, unit string) error {
-	var job dbus.ObjectPath
-	err := b.systemd().CallWithContext(ctx, systemdMgr+".StopUnit", 0, unit, "replace").Store(&job)
+	err := b.runJob(ctx, "stop", "StopUnit", unit)
 	if IsDBusError(err, "org.freedesktop.systemd1.NoSuchUnit") {
 		return nil
 	}
-	return explain(err, "stopping "+unit)
+	return err
+}
+
+// runJob calls the manager's method on unit in mode replace and waits for
+// the job it queued to be removed.
+func (b *Bus) runJob(ctx context.Context, verb, method, unit string) error {
+	var job dbus.ObjectPath
+	var result string
+	err := b.waitSignals(ctx, Watch{Jobs: true}, func(ctx context.Context, sig *dbus.Signal) (bool, error) {
+		if sig == nil {
+			if job != "" {
+				return false, nil
+			}
+			if err := b.systemd().CallWithContext(ctx, systemdMgr+"."+method, 0, unit, "replace").Store(&job); err != nil {
+				return false, err
+			}
+			return false, nil
+		}
+		// JobRemoved(u id, o job, s unit, s result)
+		if sig.Name != systemdMgr+".JobRemoved" || len(sig.Body) != 4 {
+			return false, nil
+		}
+		if path, _ := sig.Body[1].(dbus.ObjectPath); path != job {
+			return false, nil
+		}
+		result, _ = sig.Body[3].(string)
+		return true, nil
+	})
+	if IsDBusError(err, "org.freedesktop.systemd1.NoSuchUnit") {
+		return err
+	}
+	if err != nil {
+		return explain(err, verb+"ing "+unit)
+	}
+	if result != "done" {
+		return &JobError{Unit: unit, Verb: verb, Result: result}
+	}
+	return nil
 }
 
 // UnitState returns the state of unit; an unknown unit is inactive.
 func (b *Bus) UnitState(ctx context.Context, unit string) (UnitState, error) {
-	var path dbus.ObjectPath
-	err := b.systemd().CallWithContext(ctx, systemdMgr+".GetUnit", 0, unit).Store(&path)
-	if IsDBusError(err, "org.freedesktop.systemd1.NoSuchUnit") {
+	var props map[string]dbus.Variant
+	err := b.conn.Object(systemdDest, unitPath(unit)).CallWithContext(ctx, propsIface+".GetAll", 0, systemdUnit).Store(&props)
+	if IsDBusError(err, "org.freedesktop.DBus.Error.UnknownObject") || IsDBusError(err, "org.freedesktop.systemd1.NoSuchUnit") {
 		return UnitState{Active: "inactive"}, nil
 	}
 	if err != nil {
 		return UnitState{}, explain(err, "asking systemd about "+unit)
 	}
-	obj := b.conn.Object(systemdDest, path)
 	var st UnitState
-	var load string
-	for prop, dst := range map[string]*string{"ActiveState": &st.Active, "SubState": &st.Sub, "LoadState": &load} {
-		v, err := obj.GetProperty(systemdUnit + "." + prop)
-		if err != nil {
-			return UnitState{}, explain(err, "asking systemd about "+unit)
-		}
-		s, _ := v.Value().(string)
-		*dst = s
-	}
+	st.Active, _ = props["ActiveState"].Value().(string)
+	st.Sub, _ = props["SubState"].Value().(string)
+	load, _ := props["LoadState"].Value().(string)
 	st.Loaded = load == "loaded"
 	return st, nil
 }
 
-// WaitUnit polls until done(state) is true or ctx ends.
+// WaitUnit waits until done(state of unit) is true or ctx ends, woken by
+// the unit's PropertiesChanged signals.
 func (b *Bus) WaitUnit(ctx context.Context, unit string, done func(UnitState) bool) (UnitState, error) {
-	tick := 20 * time.Millisecond
-	for {
-		st, err := b.UnitState(ctx, unit)
-		if err != nil || done(st) {
-			return st, err
-		}
-		select {
-		case <-ctx.Done():
-			return st, ctx.Err()
-		case <-time.After(tick):
-		}
-		if tick < 200*time.Millisecond {
-			tick *= 2
-		}
-	}
+	var st UnitState
+	err := b.Wait(ctx, Watch{Unit: unit}, func(ctx context.Context) (bool, error) {
+		var err error
+		st, err = b.UnitState(ctx, unit)
+		return err == nil && done(st), err
+	})
+	return st, err
 }
 
 // Transient describes a one-shot root process run by systemd, whose stdout

@@ -86,11 +86,11 @@ func TestApplyOnUse(t *testing.T) {
 	// Private= then waits for the next start, and says so. (The test host
 	// cannot boot a machine with a veth, so no restart is tried here.)
 	must(t, alice, fmt.Sprintf("cd %s && (sbx run sleep 123 >/dev/null 2>&1 &)", sh(dir)))
-	waitUntil(t, "root", "pgrep -f '[s]leep 123' >/dev/null", time.Minute)
+	waitUntil(t, "root", "pgrep -f 'slee[p] 123' >/dev/null", time.Minute)
 	writeSandbox(t, dir, "[Machine]\nHostname=apply-host\nStopWhenIdle=1h\n[Exec]\n"+setupTwo+"Shell=/bin/sh\n[Network]\nPrivate=yes\n")
 	must(t, alice, fmt.Sprintf("cd %s && sbx allow >/dev/null", sh(dir)))
 	_, stderr = mustBoth(t, fmt.Sprintf("cd %s && sbx run true", sh(dir)))
-	must(t, "root", "pkill -f '[s]leep 123' || true")
+	must(t, "root", "pkill -f 'slee[p] 123' || true")
 	want = "Packages= -bc; Setup= 1 line removed (not undone); Bind= -/home/alice/data; Private= yes; Shell= /bin/sh"
 	if !strings.Contains(stderr, want) || !strings.Contains(stderr, "Private=yes takes effect at the next start of "+name+": sbx restart") {
 		t.Errorf("want %q and Private= at the next start in:\n%s", want, stderr)

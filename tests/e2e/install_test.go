@@ -20,7 +20,7 @@ var installedFiles = []string{
 var completionFiles = map[string]string{
 	"bash": "/usr/local/share/bash-completion/completions/sbx",
 	"zsh":  "/usr/local/share/zsh/site-functions/_sbx",
-	"fish": "/usr/local/share/fish/vendor_completions.d/sbx.fish",
+	"fish": "/etc/fish/completions/sbx.fish",
 }
 
 func TestInstallPutsAliceInGroupSbx(t *testing.T) {
@@ -67,6 +67,40 @@ func TestInstallWritesCompletionsThatSbxPrints(t *testing.T) {
 		case code != 0 && exists == 0:
 			t.Errorf("%s: sbx completion fails but %s exists", shell, file)
 		}
+	}
+}
+
+// TestCompletionsInLoginShells: each shell, as a user has it (a login
+// shell, no extra variables; for zsh the compinit every completing user
+// has in ~/.zshrc), finds the installed completions by itself and offers
+// sbx's subcommands. bob: a fresh account, and completing needs no group.
+func TestCompletionsInLoginShells(t *testing.T) {
+	subcommands := []string{"init", "run", "shell", "doctor"}
+	offers := func(shell, out string) {
+		t.Helper()
+		words := map[string]bool{}
+		for _, line := range strings.Split(out, "\n") {
+			if f := strings.Fields(line); len(f) > 0 {
+				words[f[0]] = true
+			}
+		}
+		for _, w := range subcommands {
+			if !words[w] {
+				t.Errorf("%s: completing 'sbx ' does not offer %q; it offered:\n%s", shell, w, out)
+			}
+		}
+	}
+	offers("fish", must(t, bob, `fish -l -c 'complete -C "sbx "'`))
+	offers("bash", must(t, bob, `bash -l -i -c '
+for load in _comp_load __load_completion; do declare -F $load >/dev/null && { $load sbx; break; }; done
+spec=$(complete -p sbx) || exit 1
+fn=$(printf "%s\n" "$spec" | sed -n "s/.* -F \([^ ]*\) .*/\1/p")
+COMP_WORDS=(sbx ""); COMP_CWORD=1; COMP_LINE="sbx "; COMP_POINT=4
+"$fn" sbx "" sbx; printf "%s\n" "${COMPREPLY[@]}"' 2>/dev/null`))
+	must(t, bob, `test -e ~/.zshrc || echo 'autoload -Uz compinit && compinit' > ~/.zshrc`)
+	zsh := must(t, bob, `zsh -l -i -c 'print -r -- ${_comps[sbx]} ${^fpath}/_sbx(N)' 2>/dev/null`)
+	if zsh != "_sbx "+completionFiles["zsh"]+"\n" {
+		t.Errorf("zsh: sbx completes with / from %q, want _sbx from %s", zsh, completionFiles["zsh"])
 	}
 }
 
@@ -129,7 +163,7 @@ func TestPolkitLetsGroupSbxManageImages(t *testing.T) {
 const hostStateScript = `cd /
 sha256sum usr/local/lib/sbx/sbx etc/polkit-1/rules.d/50-sbx.rules \
   usr/local/share/bash-completion/completions/sbx usr/local/share/zsh/site-functions/_sbx \
-  usr/local/share/fish/vendor_completions.d/sbx.fish 2>&1
+  etc/fish/completions/sbx.fish 2>&1
 readlink usr/local/bin/sbx
 getent group sbx
 stat -c '%n %a %U' var/lib/sbx var/lib/sbx/machines usr/local/lib/sbx

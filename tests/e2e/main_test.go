@@ -37,6 +37,17 @@ const (
 // host is the test host shared by every test in the package.
 var host *testhost.Host
 
+// suite is the Debian release of the test hosts: SBX_E2E_SUITE, default
+// bookworm. tests/run.sh runs a subset of the suite on trixie too.
+var suite = suiteFromEnv()
+
+func suiteFromEnv() string {
+	if s := os.Getenv("SBX_E2E_SUITE"); s != "" {
+		return s
+	}
+	return testhost.DefaultSuite
+}
+
 // repoDir and buildDir are the checkout and the directory holding the sbx
 // built for this run, on the outer machine (bound at srcDir and binDir).
 var repoDir, buildDir string
@@ -78,7 +89,7 @@ func runMain(m *testing.M) int {
 	bctx, bcancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer bcancel()
 	if wantsTest("TestInstallOnBareHost") {
-		bareInstalls["bookworm"] = startBareInstall(bctx, "bookworm")
+		bareInstalls[suite] = startBareInstall(bctx, suite)
 	}
 	code := runOnHost(m)
 	for suite, b := range bareInstalls {
@@ -107,8 +118,14 @@ func runOnHost(m *testing.M) int {
 		return 1
 	}
 	host = h
-	fmt.Fprintf(os.Stderr, "e2e: test host ready with sbx installed in %s\n", time.Since(start).Round(100*time.Millisecond))
+	fmt.Fprintf(os.Stderr, "e2e: %s test host ready with sbx installed in %s\n", suite, time.Since(start).Round(100*time.Millisecond))
 	code := m.Run()
+	if err := reportTimings(os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
 	if err := h.Close(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: closing the test host: %v\n", err)
 		if code == 0 {
@@ -123,14 +140,15 @@ func runOnHost(m *testing.M) int {
 // installs sbx the way a user would. On failure nothing is left running.
 func bootHost(ctx context.Context) (*testhost.Host, error) {
 	h, err := testhost.Boot(ctx, testhost.Options{
-		Log: os.Stderr,
+		Log:   os.Stderr,
+		Suite: suite,
 		Binds: []testhost.Bind{
 			{Source: repoDir, Target: srcDir, ReadOnly: true},
 			{Source: buildDir, Target: binDir, ReadOnly: true},
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cannot boot the systemd test host: %w", err)
+		return nil, fmt.Errorf("cannot boot the systemd %s test host: %w", suite, err)
 	}
 	users := fmt.Sprintf(`set -e
 groupadd -g %[1]d %[2]s

@@ -21,7 +21,7 @@ var (
 	sharedOnce sync.Once
 	sharedName string
 	sharedErr  error
-	// timings measured along the way, reported by TestZZReportTimings.
+	// timings measured along the way, reported by TestMain (reportTimings).
 	timings   = map[string]time.Duration{}
 	timingsMu sync.Mutex
 )

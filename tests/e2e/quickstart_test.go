@@ -53,6 +53,12 @@ printf 'hello: hello.c\n\tcc -o hello hello.c\n' > Makefile`, sh(dir)))
 			t.Errorf("sbx run bc: stderr lacks %q:\n%s", want, errOut)
 		}
 	}
+	// The fix, done as the hint says: Packages=, sbx allow, run again.
+	must(t, alice, fmt.Sprintf(`cd %s && sed -i 's/^Packages=\(.*\)$/Packages=\1 bc/' .sandbox && grep -q '^Packages=.* bc$' .sandbox && sbx allow >/dev/null`, sh(dir)))
+	out, errOut, code = asAlice(t, fmt.Sprintf("cd %s && echo 1+1 | sbx run bc", sh(dir)))
+	if code != 0 || out != "2\n" {
+		t.Errorf("after the hint's fix, sbx run bc: exit %d, stdout %q\n%s", code, out, errOut)
+	}
 	// A 127 that the command itself returns is not about a missing program.
 	_, errOut, code = asAlice(t, fmt.Sprintf("cd %s && sbx run sh -c 'exit 127'", sh(dir)))
 	if code != 127 || strings.Contains(errOut, "Debian package") {

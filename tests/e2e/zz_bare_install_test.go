@@ -74,6 +74,7 @@ func startBareInstall(ctx context.Context, suite string) *bareInstall {
 func bootBareHost(ctx context.Context, suite string) (*testhost.Host, error) {
 	h, err := testhost.Boot(ctx, testhost.Options{
 		Log:      os.Stderr,
+		Suite:    suite,
 		Hostname: "sbx-bare",
 		Binds:    []testhost.Bind{{Source: repoDir, Target: srcDir, ReadOnly: true}},
 	})
@@ -126,11 +127,12 @@ func (b *bareInstall) wait(t *testing.T) *testhost.Host {
 	return b.host
 }
 
-// TestInstallOnBareHost: README's install on a Debian 12 host without Go
-// ends with a working sbx for alice; --uninstall then removes the Go
-// packages and the apt source install.sh added, and nothing else.
+// TestInstallOnBareHost: README's install on a host without Go ends with a
+// working sbx for alice; --uninstall then removes the Go packages and the
+// apt source install.sh added, and nothing else. On Debian 12 that means
+// bookworm-backports; Debian 13 packages a new enough Go itself.
 func TestInstallOnBareHost(t *testing.T) {
-	b := bareInstalls["bookworm"]
+	b := bareInstalls[suite]
 	h := b.wait(t)
 	r := b.result
 	if r.Err != nil || r.Code != 0 {
@@ -138,9 +140,17 @@ func TestInstallOnBareHost(t *testing.T) {
 	}
 	out := r.Stdout + r.Stderr
 	t.Logf("sudo ./install.sh took %s:\n%s", b.took.Round(time.Second), out)
-	record("install on a bare host, Go toolchain included", b.took)
-	for _, want := range []string{"adding the apt source bookworm-backports", "installing golang-1.2",
-		"building sbx from /src", "added alice to group sbx", "sbx is installed"} {
+	record("install on a bare "+suite+" host, Go toolchain included", b.took)
+	backports := "/etc/apt/sources.list.d/sbx-" + suite + "-backports.list"
+	wants := []string{"installing golang-1.2", "building sbx from /src", "added alice to group sbx", "sbx is installed"}
+	stateWants := []string{"deb golang-1.2"}
+	if suite == "bookworm" {
+		wants = append(wants, "adding the apt source bookworm-backports in "+backports)
+		stateWants = append(stateWants, "apt-source "+backports)
+	} else if strings.Contains(out, "adding the apt source") {
+		t.Errorf("install.sh added an apt source on %s, whose own Go is new enough", suite)
+	}
+	for _, want := range wants {
 		if !strings.Contains(out, want) {
 			t.Errorf("install.sh's output lacks %q", want)
 		}
@@ -159,7 +169,7 @@ func TestInstallOnBareHost(t *testing.T) {
 		t.Errorf("the build left files behind:\n%s", left)
 	}
 	state := must("root", "cat /var/lib/sbx/install.state")
-	for _, want := range []string{"apt-source /etc/apt/sources.list.d/sbx-bookworm-backports.list", "deb golang-1.2"} {
+	for _, want := range stateWants {
 		if !strings.Contains(state, want) {
 			t.Errorf("install.state lacks %q:\n%s", want, state)
 		}
@@ -177,6 +187,6 @@ func TestInstallOnBareHost(t *testing.T) {
 		t.Errorf("uninstall does not say it removes the Go packages:\n%s", out)
 	}
 	must("root", `! ls -d /usr/lib/go-* 2>/dev/null; ! dpkg -l 'golang-*' 2>/dev/null | grep -q ^ii
-! test -e /etc/apt/sources.list.d/sbx-bookworm-backports.list; ! test -e /var/lib/sbx/install.state
+! test -e `+backports+`; ! test -e /var/lib/sbx/install.state
 dpkg -l systemd-container | grep -q ^ii`)
 }

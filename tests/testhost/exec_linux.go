@@ -148,18 +148,35 @@ func (h *Host) wrapArgv(spec Spec) ([]string, error) {
 	return append(argv, spec.Argv...), nil
 }
 
-// User is an account in the host's /etc/passwd.
+// User is an account in the host's /etc/passwd (or libnss-extrausers').
 type User struct {
 	Name, Home, Shell string
 	UID, GID          int
 }
 
-// LookupUser reads name's entry from the host's /etc/passwd (read from the
-// outer machine: no process needed).
+// passwdFiles are the host's user databases LookupUser reads: the plain
+// file, then libnss-extrausers' (for users that only NSS knows).
+var passwdFiles = []string{"etc/passwd", "var/lib/extrausers/passwd"}
+
+// LookupUser reads name's entry from the host's passwd files (read from
+// the outer machine: no process needed).
 func (h *Host) LookupUser(name string) (User, error) {
-	f, err := os.Open(filepath.Join(h.root, "etc", "passwd"))
+	for _, file := range passwdFiles {
+		u, found, err := lookupPasswd(filepath.Join(h.root, file), name)
+		if err != nil || found {
+			return u, err
+		}
+	}
+	return User{}, fmt.Errorf("no user %q in the test host: create it first (useradd)", name)
+}
+
+func lookupPasswd(path, name string) (User, bool, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return User{}, false, nil
+	}
 	if err != nil {
-		return User{}, fmt.Errorf("reading the test host's users: %w", err)
+		return User{}, false, fmt.Errorf("reading the test host's users: %w", err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -171,11 +188,11 @@ func (h *Host) LookupUser(name string) (User, error) {
 		uid, err1 := strconv.Atoi(p[2])
 		gid, err2 := strconv.Atoi(p[3])
 		if err1 != nil || err2 != nil {
-			return User{}, fmt.Errorf("bad passwd entry for %q in the test host", name)
+			return User{}, false, fmt.Errorf("bad passwd entry for %q in the test host", name)
 		}
-		return User{Name: name, UID: uid, GID: gid, Home: p[5], Shell: p[6]}, nil
+		return User{Name: name, UID: uid, GID: gid, Home: p[5], Shell: p[6]}, true, nil
 	}
-	return User{}, fmt.Errorf("no user %q in the test host: create it first (useradd)", name)
+	return User{}, false, nil
 }
 
 // exitCode turns a finished command into a shell-style status.

@@ -17,6 +17,9 @@ type Options struct {
 	// CacheDir holds pristine root filesystems and per-run copies;
 	// default DefaultCacheDir.
 	CacheDir string
+	// Suite is the Debian release to boot (bookworm, trixie); default
+	// DefaultSuite. Part of the cache key.
+	Suite string
 	// Mirror is the Debian mirror for building the root filesystem;
 	// default DefaultMirror.
 	Mirror string
@@ -41,6 +44,9 @@ func (o *Options) withDefaults() Options {
 	c := *o
 	if c.CacheDir == "" {
 		c.CacheDir = DefaultCacheDir
+	}
+	if c.Suite == "" {
+		c.Suite = DefaultSuite
 	}
 	if c.Mirror == "" {
 		c.Mirror = DefaultMirror

@@ -24,7 +24,7 @@ var BasePackages = []string{
 	"debootstrap", "mmdebstrap", "polkitd", "sudo", "tmux", "zsh", "fish",
 	"bash-completion", "procps", "iproute2", "ca-certificates",
 	"debian-archive-keyring", "locales", "passwd", "login", "util-linux",
-	"git", "make", "psmisc", "less", "direnv", "hyperfine",
+	"git", "make", "psmisc", "less", "direnv", "hyperfine", "libnss-extrausers",
 }
 
 const (
@@ -32,8 +32,8 @@ const (
 	DefaultCacheDir = "/var/cache/sbx-e2e"
 	// DefaultMirror is where mmdebstrap fetches the test host's packages.
 	DefaultMirror = "http://deb.debian.org/debian"
-	// Suite is the Debian release of the test host.
-	Suite = "bookworm"
+	// DefaultSuite is the Debian release of a test host unless Options say.
+	DefaultSuite = "bookworm"
 	// recipeVersion is part of the cache key: bump it when the build steps
 	// change in a way the package list does not show.
 	recipeVersion = "1"
@@ -42,15 +42,15 @@ const (
 )
 
 // cacheKey names a pristine root filesystem by everything that shaped it.
-func cacheKey(mirror string, packages []string) string {
+func cacheKey(suite, mirror string, packages []string) string {
 	pkgs := slices.Clone(packages)
 	slices.Sort(pkgs)
 	pkgs = slices.Compact(pkgs)
 	sum := sha256.Sum256([]byte(strings.Join([]string{
-		"recipe=" + recipeVersion, "suite=" + Suite, "variant=minbase",
+		"recipe=" + recipeVersion, "suite=" + suite, "variant=minbase",
 		"mirror=" + mirror, "packages=" + strings.Join(pkgs, ","),
 	}, "\n")))
-	return Suite + "-" + hex.EncodeToString(sum[:])[:16]
+	return suite + "-" + hex.EncodeToString(sum[:])[:16]
 }
 
 // ensureRootfs returns the pristine root filesystem for the package list,
@@ -62,7 +62,7 @@ func ensureRootfs(ctx context.Context, o *Options, packages []string) (string, e
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("creating the test host cache: %w", err)
 	}
-	key := cacheKey(o.Mirror, packages)
+	key := cacheKey(o.Suite, o.Mirror, packages)
 	final := filepath.Join(dir, key)
 	if _, err := os.Stat(filepath.Join(final, "etc", "os-release")); err == nil {
 		return final, nil
@@ -86,7 +86,7 @@ func ensureRootfs(ctx context.Context, o *Options, packages []string) (string, e
 	bctx, cancel := context.WithTimeout(ctx, buildTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(bctx, "mmdebstrap", "--variant=minbase",
-		"--include="+strings.Join(packages, ","), Suite, tmp, o.Mirror)
+		"--include="+strings.Join(packages, ","), o.Suite, tmp, o.Mirror)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		_ = os.RemoveAll(tmp) // best effort: the next build starts clean anyway
@@ -95,7 +95,7 @@ func ensureRootfs(ctx context.Context, o *Options, packages []string) (string, e
 			err, tail(string(out), 40), o.Mirror)
 	}
 	note := fmt.Sprintf("built by sbx tests/testhost\nsuite=%s mirror=%s\npackages=%s\n",
-		Suite, o.Mirror, strings.Join(packages, " "))
+		o.Suite, o.Mirror, strings.Join(packages, " "))
 	if err := os.WriteFile(filepath.Join(dir, key+".txt"), []byte(note), 0o644); err != nil {
 		return "", fmt.Errorf("writing the cache note: %w", err)
 	}

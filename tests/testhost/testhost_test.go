@@ -7,15 +7,18 @@ import (
 )
 
 func TestCacheKeyDependsOnWhatShapesTheRootfs(t *testing.T) {
-	base := cacheKey(DefaultMirror, []string{"a", "b"})
-	if got := cacheKey(DefaultMirror, []string{"b", "a", "a"}); got != base {
+	base := cacheKey(DefaultSuite, DefaultMirror, []string{"a", "b"})
+	if got := cacheKey(DefaultSuite, DefaultMirror, []string{"b", "a", "a"}); got != base {
 		t.Errorf("order and duplicates changed the key: %s != %s", got, base)
 	}
-	if got := cacheKey(DefaultMirror, []string{"a", "b", "c"}); got == base {
+	if got := cacheKey(DefaultSuite, DefaultMirror, []string{"a", "b", "c"}); got == base {
 		t.Error("an extra package kept the key")
 	}
-	if got := cacheKey("http://example.invalid/debian", []string{"a", "b"}); got == base {
+	if got := cacheKey(DefaultSuite, "http://example.invalid/debian", []string{"a", "b"}); got == base {
 		t.Error("another mirror kept the key")
+	}
+	if got := cacheKey("trixie", DefaultMirror, []string{"a", "b"}); got == base || !strings.HasPrefix(got, "trixie-") {
+		t.Errorf("another suite kept the key or its name: %s", got)
 	}
 }
 

@@ -118,7 +118,7 @@ func (p *Pair) expectWithin(s string, d time.Duration, ended <-chan struct{}) (s
 // it: raw while sbx relays, the same as before once it is done).
 func (p *Pair) Termios() unix.Termios {
 	p.t.Helper()
-	tio, err := unix.IoctlGetTermios(int(p.Slave.Fd()), unix.TCGETS)
+	tio, err := unix.IoctlGetTermios(int(p.Slave.Fd()), ioctlGetTermios)
 	if err != nil {
 		p.t.Fatal(err)
 	}
