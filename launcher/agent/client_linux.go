@@ -20,11 +20,14 @@ import (
 
 // Request is a command to run in the machine.
 type Request struct {
-	Argv  []string // Argv[0] is looked up in the guest's PATH (from Env, or the default)
-	Env   []string // built by the host; the agent adds HOME/USER/LOGNAME/SHELL, PATH and TERM defaults
-	Dir   string   // working directory in the guest; must exist there; empty: the user's home
-	Root  bool     // run as root in the guest instead of as the caller
-	Login bool     // argv[0] gets a leading '-' (login shell)
+	Argv []string // Argv[0] is looked up in the guest's PATH (from Env, or the default)
+	Env  []string // built by the host; the agent adds HOME/USER/LOGNAME/SHELL, PATH and TERM defaults
+	Dir  string   // working directory in the guest; must exist there; empty: the user's home
+	// DirFallback is used instead of a Dir the guest does not have (and
+	// the command's stderr is told so); empty: such a Dir is an error.
+	DirFallback string
+	Root        bool // run as root in the guest instead of as the caller
+	Login       bool // argv[0] gets a leading '-' (login shell)
 }
 
 // Stdio are the caller's streams. A nil stream reads from or writes to
@@ -67,7 +70,7 @@ func Run(ctx context.Context, sock string, req Request, stdio Stdio) (int, error
 		defer null.Close()
 		files[i] = null
 	}
-	h := runHeader{Argv: req.Argv, Env: req.Env, Dir: req.Dir, Root: req.Root, Login: req.Login}
+	h := runHeader{Argv: req.Argv, Env: req.Env, Dir: req.Dir, DirFallback: req.DirFallback, Root: req.Root, Login: req.Login}
 	var pass []int
 	var sizeFrom *os.File
 	for i, f := range files {

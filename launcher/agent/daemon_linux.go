@@ -23,6 +23,9 @@ type DaemonOptions struct {
 	ConfigPath string            // default DefaultConfigPath
 	Env        map[string]string // the process environment
 	Log        io.Writer         // diagnostics (the journal)
+	// SbxLink is where sbx is linked onto the machine's PATH (GuestSbxLink);
+	// empty: nowhere.
+	SbxLink string
 }
 
 // Daemon is `sbx __agent`: it makes sure commands will start with default
@@ -57,6 +60,11 @@ func Daemon(o DaemonOptions) error {
 	log := o.Log
 	if log == nil {
 		log = io.Discard
+	}
+	if o.SbxLink == "" {
+		// not asked to (a test's agent): leave the system alone
+	} else if err := linkSbx(o.SbxLink, guestBinary); err != nil {
+		fmt.Fprintf(log, "sbx agent: putting sbx on the machine's PATH: %v\n", err) // best effort
 	}
 	srv := &Server{OwnerUID: cfg.OwnerUID, Logf: func(f string, a ...any) { fmt.Fprintf(log, "sbx agent: "+f+"\n", a...) }}
 	stopIdle := watchIdle(srv, cfg)

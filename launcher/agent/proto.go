@@ -37,15 +37,18 @@ const maxFds = 4
 
 // runHeader is the run request as it travels.
 type runHeader struct {
-	Argv  []string
-	Env   []string
-	Dir   string
-	Root  bool
-	Login bool
-	TTY   [3]bool // which of stdin/stdout/stderr are terminals on the client
-	Rows  uint16  // initial window size, 0 when unknown
-	Cols  uint16
-	Term  string // TERM for the PTY when Env has none
+	Argv []string
+	Env  []string
+	Dir  string
+	// DirFallback replaces a Dir the guest lacks (shims); older agents
+	// ignore it and refuse such a Dir as before.
+	DirFallback string `json:",omitempty"`
+	Root        bool
+	Login       bool
+	TTY         [3]bool // which of stdin/stdout/stderr are terminals on the client
+	Rows        uint16  // initial window size, 0 when unknown
+	Cols        uint16
+	Term        string // TERM for the PTY when Env has none
 }
 
 // passed reports how many descriptors accompany the request.

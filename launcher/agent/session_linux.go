@@ -95,10 +95,16 @@ func (s *Server) start(h *runHeader, peerUID int, fds []int) (*session, int, str
 	if dir == "" {
 		dir = u.Home
 	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() || !filepath.IsAbs(dir) {
+	note := ""
+	if !isDir(dir) && isDir(h.DirFallback) {
+		note = fmt.Sprintf("sbx: %s is not in this machine; running in %s\n", dir, h.DirFallback)
+		dir = h.DirFallback
+	}
+	if !isDir(dir) {
 		return nil, 0, "", fmt.Errorf("directory %s does not exist in this machine; only the project and Bind= paths are shared", dir)
 	}
-	env := guestEnv(h.Env, u, h.usesPTY(), h.Term)
+	// The session's variables first: what the host sent (-e) wins.
+	env := guestEnv(append(s.users.env(u), h.Env...), u, h.usesPTY(), h.Term)
 	pathVar, _ := envValue(env, "PATH")
 	exe, ok := lookPath(h.Argv[0], pathVar, dir)
 	if !ok {
@@ -137,6 +143,9 @@ func (s *Server) start(h *runHeader, peerUID int, fds []int) (*session, int, str
 		files[i] = uintptr(fds[next])
 		next++
 	}
+	if note != "" {
+		unix.Write(int(files[2]), []byte(note)) // best effort: a note before the command's own output
+	}
 	sys := &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.GID), Groups: groups}}
 	if master != nil {
 		// Session leader with the PTY as controlling terminal: Ctrl-C and
@@ -154,6 +163,12 @@ func (s *Server) start(h *runHeader, peerUID int, fds []int) (*session, int, str
 		return nil, code, msg, nil
 	}
 	return &session{srv: s, pid: pid, hasPTY: master != nil, master: master, exited: make(chan struct{})}, 0, "", nil
+}
+
+// isDir reports whether dir is an absolute path of a directory here.
+func isDir(dir string) bool {
+	st, err := os.Stat(dir)
+	return err == nil && st.IsDir() && filepath.IsAbs(dir)
 }
 
 func orDefault(s, def string) string {

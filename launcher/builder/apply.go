@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/sbxdev/sbx/launcher/layout"
 	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
+	"github.com/sbxdev/sbx/launcher/sandboxfile"
 )
 
 // Apply brings machine s.Name in line with s: what its record says was
@@ -138,7 +140,7 @@ func applyTo(ctx context.Context, s *Spec, meta nspawn.Meta, built bool, r *Repo
 func (a *applier) steps(ctx context.Context) error {
 	ch := contract.Diff(a.rec, a.want)
 	for _, step := range []func(context.Context, contract.Changes) error{
-		a.binds, a.private, a.hostname, a.agent, a.packages, a.shell, a.setup,
+		a.homeParents, a.binds, a.devices, a.private, a.hostname, a.agent, a.packages, a.hostShell, a.shell, a.setup,
 	} {
 		if err := step(ctx, ch); err != nil {
 			if ctx.Err() != nil {
@@ -170,7 +172,7 @@ func (a *applier) save(state string) error {
 	a.meta = m
 	return nspawn.Write(a.s.Name, nspawn.Settings{
 		Meta: m, Hostname: a.rec.Hostname, Private: a.rec.Private,
-		Binds: append(layout.StandardBinds(a.s.Name, a.s.Project), a.rec.Binds...),
+		Binds: append(append(layout.StandardBinds(a.s.Name, a.s.Project), a.rec.Binds...), deviceBinds(a.rec.Devices)...),
 	})
 }
 
@@ -381,3 +383,30 @@ func yesNo(b bool) string {
 	}
 	return "no"
 }
+
+// importedRecord is an archive's record of applied settings as it holds
+// for the imported machine: its extra binds were not imported (the next
+// use adds those the .sandbox names) and its hostname may have changed.
+// An archive without a valid record gives none.
+func importedRecord(applied, hostname string) string {
+	rec, err := contract.ParseRecord(applied)
+	if applied == "" || err != nil {
+		return ""
+	}
+	rec.Binds, rec.Hostname = nil, hostname
+	// The archive is someone else's: keep only what passes the rules (its
+	// values are printed in summaries and compared, never run).
+	rec.Packages = slices.DeleteFunc(rec.Packages, func(p string) bool { return sandboxfile.ValidPackage(p) != nil })
+	rec.Setup = slices.DeleteFunc(rec.Setup, func(id string) bool { return !setupIDRE().MatchString(id) })
+	b := rec.Base
+	if sandboxfile.ValidDistribution(b.Distribution) != nil || sandboxfile.ValidRelease(b.Release) != nil ||
+		sandboxfile.ValidMirror(b.Mirror) != nil || !archRE().MatchString(b.Arch) {
+		rec.Base = contract.Base{}
+	}
+	if rec.Shell != "" && (!filepath.IsAbs(rec.Shell) || strings.ContainsFunc(rec.Shell, func(r rune) bool { return r < 0x20 || r == 0x7f })) {
+		rec.Shell = ""
+	}
+	return rec.Encode()
+}
+
+var setupIDRE = lazyRegexp(`^[0-9a-f]{16}$`)

@@ -22,8 +22,9 @@ var cacheDir = filepath.Join(MachinesDir, ".sbx-cache")
 const maxCacheAge = 14 * 24 * time.Hour
 
 // basePackages make a bootable, usable machine: systemd as init, D-Bus and
-// logind (the seed's --include=dbus,libpam-systemd), locales and sudo.
-var basePackages = []string{"systemd", "systemd-sysv", "dbus", "libpam-systemd", "locales", "sudo", "ca-certificates", "procps", "less"}
+// logind (the seed's --include=dbus,libpam-systemd), the user's own bus
+// (dbus-user-session, for the session every command joins), locales and sudo.
+var basePackages = []string{"systemd", "systemd-sysv", "dbus", "dbus-user-session", "libpam-systemd", "locales", "sudo", "ca-certificates", "procps", "less"}
 
 // baseSet is what the base tree of s is bootstrapped with.
 func baseSet(s *Spec) []string {

@@ -149,3 +149,26 @@ func TestAppendOnceIsIdempotent(t *testing.T) {
 		t.Errorf("hook added %d times:\n%s", n, data)
 	}
 }
+
+// An imported archive's record keeps only what passes the rules, and
+// never claims binds this host did not set up.
+func TestImportedRecord(t *testing.T) {
+	rec := contract.Record{
+		Base:     contract.Base{Distribution: "debian", Release: "trixie", Mirror: "http://deb.debian.org/debian", Arch: "amd64"},
+		Packages: []string{"git", "evil\x1b]0;x\x07"},
+		Setup:    []string{"0123456789abcdef", "not-an-id"},
+		Binds:    []Bind{{Host: "/etc"}},
+		Hostname: "old", Shell: "/bin/zsh\x1b[2J",
+	}
+	got, err := contract.ParseRecord(importedRecord(rec.Encode(), "new"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Packages, []string{"git"}) || !slices.Equal(got.Setup, []string{"0123456789abcdef"}) ||
+		got.Binds != nil || got.Hostname != "new" || got.Shell != "" || got.Base != rec.Base {
+		t.Errorf("importedRecord = %+v", got)
+	}
+	if importedRecord("", "x") != "" || importedRecord("{not json", "x") != "" {
+		t.Error("an archive without a valid record must give none")
+	}
+}

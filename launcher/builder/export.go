@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sbxdev/sbx/launcher/layout"
 	"github.com/sbxdev/sbx/launcher/nspawn"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 )
@@ -305,9 +306,10 @@ func adopt(ctx context.Context, a *ImportArg, name, oldName string, src *exporte
 	}
 	meta := src.Meta
 	meta.Project, meta.Owner = project, a.User.UID
+	meta.Applied = importedRecord(meta.Applied, hostname)
 	err = nspawn.Write(name, nspawn.Settings{
 		Meta: meta, Hostname: hostname, Private: src.Meta.Private,
-		Binds: []nspawn.Mount{{Host: project}, {Host: LibDir, ReadOnly: true}, {Host: HostRuntimeDir(name), Guest: "/run/sbx"}},
+		Binds: layout.StandardBinds(name, project),
 	})
 	if err != nil {
 		return err

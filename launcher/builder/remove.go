@@ -49,7 +49,7 @@ func Remove(ctx context.Context, name string, r *Reporter) error {
 			return fmt.Errorf("machine %s is removed, but deleting %s failed: %w", name, d, err)
 		}
 	}
-	return nil
+	return removeDropIns(ctx, name)
 }
 
 // removedDir is where rm puts a machine's tree before deleting it.

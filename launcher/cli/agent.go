@@ -24,7 +24,7 @@ on its socket and runs each as the connecting user.`,
 			if len(args) > 0 {
 				return Usagef("__agent takes no arguments")
 			}
-			return agent.Daemon(agent.DaemonOptions{Listen: listen, ConfigPath: config, Env: c.Env, Log: c.IO.Err})
+			return agent.Daemon(agent.DaemonOptions{Listen: listen, ConfigPath: config, Env: c.Env, Log: c.IO.Err, SbxLink: agent.GuestSbxLink})
 		},
 	}
 }

@@ -17,9 +17,9 @@ func commands() []*Command {
 		snapshotCmd(), snapshotsCmd(), restoreCmd(), exportCmd(), importCmd(),
 		loginCmd(), poweroffCmd(), rebootCmd(), terminateCmd(), killCmd(), enableCmd(), disableCmd(), gcCmd(), doctorCmd(),
 		// Integration
-		hookCmd(), completionCmd(), editorCmd(), versionCmd(),
+		hookCmd(), completionCmd(), editorCmd(), shimCmd(), versionCmd(),
 		// Internal
-		agentCmd(), rootCmd(), completeCmd(), manCmd(),
+		agentCmd(), rootCmd(), completeCmd(), manCmd(), shimRunCmd(),
 	}
 }
 

@@ -118,6 +118,9 @@ func (c *Ctx) spec(p *project) (*contract.Spec, error) {
 				"create it, or remove that line")
 		}
 	}
+	if err := c.checkDevices(p); err != nil {
+		return nil, err
+	}
 	return s, s.Validate()
 }
 

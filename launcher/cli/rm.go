@@ -43,6 +43,7 @@ On a terminal it asks first; elsewhere --force is required.`,
 				return err
 			}
 			fmt.Fprintf(c.IO.Err, "sbx: removed machine %s\n", t.Name)
+			c.removeMachineShims(t.Name)
 			if snaps, _ := builder.ListSnapshots(t.Name); len(snaps) > 0 { // best effort: a note
 				fmt.Fprintf(c.IO.Err, "sbx: its %d snapshot(s) are kept in %s (sbx snapshots %s; sbx snapshot rm %s SNAP)\n",
 					len(snaps), builder.SnapshotDir(t.Name), t.Name, t.Name)

@@ -42,6 +42,9 @@ The environment inside holds TERM, COLORTERM, LANG, LC_* and TZ from the host,
 HOME, USER, SHELL and PATH of the machine, SBX_MACHINE and SBX_PROJECT, the
 .sandbox's Environment= and PassEnvironment=, and -e; nothing else.
 
+Inside a machine, sbx run COMMAND runs COMMAND right there (Makefiles and
+editor tasks that call sbx run work on both sides).
+
 Exit status: the command's own; 128+N if a signal N ended it; 127 command not
 found; 126 not executable; 125 sbx itself failed (see 'sbx help exit-codes').`,
 		Flags: func(fs *flag.FlagSet) {
@@ -56,9 +59,22 @@ found; 126 not executable; 125 sbx itself failed (see 'sbx help exit-codes').`,
 			if err := chdir(dir); err != nil {
 				return err
 			}
+			if m := c.insideMachine(); m != "" {
+				return c.runHere(m, args, env, root)
+			}
 			return c.runInMachine(args, env, root, false, "")
 		},
 	}
+}
+
+// runOpts is one command for the project's machine.
+type runOpts struct {
+	Argv        []string
+	Env         []string // -e flags
+	Dir         string   // working directory in the machine
+	DirFallback string   // used (and said on stderr) when Dir does not exist there
+	Root, Login bool
+	ReturnFile  string // SBX_RETURN_FILE for the hook's shell
 }
 
 // runInMachine runs argv in the machine of the project around the current
@@ -71,6 +87,11 @@ func (c *Ctx) runInMachine(argv []string, extraEnv []string, root, login bool, r
 	if err != nil {
 		return err
 	}
+	return c.runProject(p, runOpts{Argv: argv, Env: extraEnv, Dir: wd, Root: root, Login: login, ReturnFile: returnFile})
+}
+
+// runProject runs one command in p's machine.
+func (c *Ctx) runProject(p *project, o runOpts) error {
 	if err := c.requireTrustInteractive(p); err != nil {
 		return err
 	}
@@ -78,27 +99,32 @@ func (c *Ctx) runInMachine(argv []string, extraEnv []string, root, login bool, r
 	if err := c.applyOnUse(ctx, p); err != nil {
 		return err
 	}
-	env, err := c.guestEnv(p, extraEnv)
+	env, err := c.guestEnv(p, o.Env)
 	if err != nil {
 		return err
 	}
-	if returnFile != "" {
-		env = append(env, "SBX_RETURN_FILE="+returnFile)
+	if o.ReturnFile != "" {
+		env = append(env, "SBX_RETURN_FILE="+o.ReturnFile)
 	}
-	req := agent.Request{Argv: argv, Env: env, Dir: wd, Root: root, Login: login}
+	links := c.linkHost(p)
+	defer func() { links.close() }()
+	req := agent.Request{Argv: o.Argv, Env: links.apply(env, o.Env), Dir: o.Dir, DirFallback: o.DirFallback, Root: o.Root, Login: o.Login}
 	stdio := agent.Stdio{In: c.IO.In, Out: c.IO.OutFile, Err: c.IO.ErrFile}
 	status, err := agent.Run(ctx, agentSocket(p.Name), req, stdio)
 	if errors.Is(err, agent.ErrUnavailable) {
 		if err := c.ensureRunning(ctx, p); err != nil {
 			return err
 		}
+		links.close() // made before the machine ran: its directory may be new
+		links = c.linkHost(p)
+		req.Env = links.apply(env, o.Env)
 		status, err = agent.Run(ctx, agentSocket(p.Name), req, stdio)
 	}
 	if err != nil {
 		return err
 	}
 	if status == ExitNotFound {
-		c.suggestPackage(p, argv[0], req)
+		c.suggestPackage(p, o.Argv[0], req)
 	}
 	if status != 0 {
 		return &ExitError{Code: status}

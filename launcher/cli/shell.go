@@ -50,6 +50,9 @@ The shell hook (sbx hook) runs 'sbx shell --auto' when you cd into a project.`,
 			if auto {
 				return c.autoShell(cdFile, root, env)
 			}
+			if m := c.insideMachine(); m != "" {
+				return alreadyInside(m)
+			}
 			return c.shell(cdFile, root, env)
 		},
 	}
@@ -96,7 +99,7 @@ func (c *Ctx) shell(cdFile string, root bool, env []string) error {
 // autoShell is what the hook runs on entering a project: a trusted project
 // is entered, anything else gets at most one line.
 func (c *Ctx) autoShell(cdFile string, root bool, env []string) error {
-	if c.Env["SBX_MACHINE"] != "" {
+	if c.Env["SBX_MACHINE"] != "" || c.insideMachine() != "" {
 		return nil // never enter a machine from inside one
 	}
 	p, _, err := c.currentProject()

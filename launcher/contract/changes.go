@@ -25,6 +25,8 @@ type Changes struct {
 	Private        *bool  // the new Private=, or nil
 	StopWhenIdle   *int64 // the new agent setting, or nil
 	Shell          string // the new Shell=, or ""
+	DevicesAdd     []string
+	DevicesRemove  []string
 }
 
 // Diff compares what was applied with what is wanted.
@@ -65,13 +67,15 @@ func Diff(applied, want Record) Changes {
 	if applied.Shell != want.Shell && want.Shell != "" {
 		c.Shell = want.Shell
 	}
+	c.DevicesAdd = minus(want.Devices, applied.Devices)
+	c.DevicesRemove = minus(applied.Devices, want.Devices)
 	return c
 }
 
 // InPlace reports whether anything can be applied without a rebuild.
 func (c Changes) InPlace() bool {
 	return len(c.PackagesAdd)+len(c.PackagesRemove)+len(c.SetupNew)+c.SetupRemoved+
-		len(c.BindsAdd)+len(c.BindsRemove) > 0 ||
+		len(c.BindsAdd)+len(c.BindsRemove)+len(c.DevicesAdd)+len(c.DevicesRemove) > 0 ||
 		c.Hostname != "" || c.Private != nil || c.StopWhenIdle != nil || c.Shell != ""
 }
 
@@ -113,6 +117,9 @@ func (c Changes) Summary() string {
 	}
 	if c.Shell != "" {
 		parts = append(parts, "Shell= "+c.Shell)
+	}
+	if words := signed(c.DevicesAdd, c.DevicesRemove, func(s string) string { return s }); words != "" {
+		parts = append(parts, "Device= "+words)
 	}
 	return strings.Join(parts, "; ")
 }

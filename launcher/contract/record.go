@@ -35,6 +35,8 @@ type Record struct {
 	// StopWhenIdle is the agent's setting, in whole seconds (0: never).
 	StopWhenIdle int64  `json:"stop_when_idle,omitempty"`
 	Shell        string `json:"shell,omitempty"` // Shell= applied; empty: the one chosen at create
+	// Devices are the device nodes given to the machine (sorted).
+	Devices []string `json:"devices,omitempty"`
 }
 
 // Want is the record of a machine fully in line with s.
@@ -52,6 +54,7 @@ func (s *Spec) Want() Record {
 	for _, b := range s.Binds {
 		r.Binds = append(r.Binds, normalBind(b))
 	}
+	r.Devices = slices.Compact(slices.Sorted(slices.Values(s.Devices)))
 	return r
 }
 

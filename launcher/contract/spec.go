@@ -58,6 +58,9 @@ type Spec struct {
 	// Shell is Shell= of the .sandbox: the login shell to switch to on
 	// apply; empty keeps the one chosen at create (User.Shell).
 	Shell string
+	// Devices are the device nodes of [Host] (Device=, GPU=): bound into
+	// the machine and allowed in its unit's device policy.
+	Devices []string `json:",omitempty"`
 }
 
 // FromFile is the one place a parsed .sandbox becomes a Spec. The user
@@ -74,6 +77,8 @@ func FromFile(f *sandboxfile.File) *Spec {
 	for _, b := range f.Files.Binds {
 		s.Binds = append(s.Binds, normalBind(b.Bind))
 	}
+	s.Binds = append(s.Binds, hostBinds(f.Host)...)
+	s.Devices = Devices(f.Host)
 	return s
 }
 
@@ -137,6 +142,11 @@ func (s *Spec) Validate() error {
 	for _, b := range s.Binds {
 		if err := sandboxfile.ValidBind(b); err != nil {
 			return fmt.Errorf("invalid Bind=: %w", err)
+		}
+	}
+	for _, d := range s.Devices {
+		if err := sandboxfile.ValidDevice(d); err != nil {
+			return fmt.Errorf("invalid Device=: %w", err)
 		}
 	}
 	for _, argv := range s.Setup {

@@ -20,7 +20,7 @@ type keySpec struct {
 }
 
 // sections in the order the template and messages list them.
-var sections = []string{"Machine", "Exec", "Files", "Network"}
+var sections = []string{"Machine", "Exec", "Files", "Network", "Host"}
 
 // keys is every key sbx understands. Keys are case-sensitive, as systemd's.
 var keys = []keySpec{
@@ -38,6 +38,12 @@ var keys = []keySpec{
 	{section: "Files", name: "Bind", repeatable: true, example: "Bind=~/.cache/go-build", set: setBind(false)},
 	{section: "Files", name: "BindReadOnly", repeatable: true, example: "BindReadOnly=~/.gitconfig", set: setBind(true)},
 	{section: "Network", name: "Private", example: "Private=no", set: setPrivate},
+	{section: "Host", name: "SSHAgent", example: "SSHAgent=yes", set: setHostBool(func(h *Host, b bool) { h.SSHAgentSet, h.SSHAgent = true, b })},
+	{section: "Host", name: "GPGAgent", example: "GPGAgent=no", set: setGPGAgent},
+	{section: "Host", name: "GitConfig", example: "GitConfig=no", set: setHostBool(func(h *Host, b bool) { h.GitConfigSet, h.GitConfig = true, b })},
+	{section: "Host", name: "Display", example: "Display=yes", set: setHostBool(func(h *Host, b bool) { h.Display = b })},
+	{section: "Host", name: "GPU", example: "GPU=yes", set: setHostBool(func(h *Host, b bool) { h.GPU = b })},
+	{section: "Host", name: "Device", repeatable: true, example: "Device=/dev/fuse", set: setDevice},
 }
 
 func findKey(section, name string) *keySpec {

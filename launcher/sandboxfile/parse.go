@@ -32,6 +32,7 @@ func Parse(path string, data []byte, home string) (*File, error) {
 		}
 	}
 	p.line = 0
+	f.Host.Home = home
 	applyDefaults(f)
 	return f, nil
 }

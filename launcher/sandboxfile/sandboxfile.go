@@ -40,6 +40,7 @@ type File struct {
 	Exec    Exec
 	Files   Files
 	Network Network
+	Host    Host
 }
 
 // Machine is the [Machine] section: what the machine is built from.

@@ -119,4 +119,21 @@ const template = `# .sandbox — this project's development machine (sbx).
 # yes gives the machine a private network of its own; by default it shares
 # the host's network, so servers it runs are reachable on localhost.
 # Private=no
+
+[Host]
+# What of your workstation the machine may use (sbx run and sbx shell).
+# The SSH agent is passed to every command, by default when you have one
+# (SSH_AUTH_SOCK): the machine can use your keys while a command runs, never
+# read them. (GPGAgent=yes, gpg-agent's socket, is not supported yet.)
+# GitConfig shows ~/.gitconfig and ~/.config/git read-only (on by default).
+# Display lets GUI programs use your X11 or Wayland display and your sound
+# server (they can also read that display's input). GPU gives /dev/dri and
+# /dev/nvidia*; Device names any other device node, one per line. A device
+# is full access to the hardware behind it.
+# SSHAgent=yes
+# GPGAgent=no
+# GitConfig=yes
+# Display=no
+# GPU=no
+# Device=/dev/fuse
 `

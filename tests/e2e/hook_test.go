@@ -346,13 +346,14 @@ printf '%%s' %[5]s > %[1]s/%[3]s/proj/.sandbox`,
 	h.line("exit")
 	h.mustBe("exit after auto-entry on again", onHost(proj))
 
-	// Ctrl-C during a lazy create (a base that is not cached yet): back at
-	// the host prompt, no machine, no build directory; the next prompts
-	// do not start it again.
+	// Ctrl-C during a lazy create (while its packages install: the base is
+	// cached, the package set is new): back at the host prompt, no
+	// machine, no build directory; the next prompts do not start it again.
 	intProj, intName := base+"/int", name+"-int"
 	newProject(t, intProj, hookSandbox(intName, "zsh fish hello"))
 	h.line("cd " + sh(intProj))
-	h.expect(`Bootstrapping`, 3*time.Minute)
+	const installing = "Installing fish hello zsh" // sorted
+	h.expect(installing, 3*time.Minute)
 	if err := tm.SendKeys("C-c"); err != nil {
 		t.Fatal(err)
 	}
@@ -367,11 +368,11 @@ printf '%%s' %[5]s > %[1]s/%[3]s/proj/.sandbox`,
 	if out := must(t, "root", "ls -a /var/lib/machines /var/lib/machines/.sbx-cache"); strings.Contains(out, ".sbx-build") || strings.Contains(out, ".tmp") {
 		t.Errorf("%s: Ctrl-C during a lazy create left a build directory:\n%s", s.name, out)
 	}
-	started := h.count("Bootstrapping")
+	started := h.count(installing)
 	h.line("")
 	h.line("cd .")
 	h.mustBe("prompts after Ctrl-C", onHost(intProj))
-	if n := h.count("Bootstrapping"); n != started {
+	if n := h.count(installing); n != started {
 		hist, _ := h.tm.CaptureHistory()
 		t.Errorf("%s: the prompts after Ctrl-C started the create again:\n%s", s.name, lastLines(hist, 30))
 	}

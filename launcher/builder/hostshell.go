@@ -1,0 +1,23 @@
+package builder
+
+import (
+	"context"
+
+	"github.com/sbxdev/sbx/launcher/contract"
+)
+
+// hostShell gives the user the login shell they have on the host once a
+// package brought it: a machine is made from the base before its
+// Packages= are installed, so a zsh or fish user first gets /bin/bash.
+// Shell= in the .sandbox, when set, decides instead (see shell).
+func (a *applier) hostShell(ctx context.Context, ch contract.Changes) error {
+	if len(ch.PackagesAdd) == 0 || a.s.Shell != "" || a.s.User.Shell == "" {
+		return nil
+	}
+	script := `[ -x "$1" ] || exit 0; cur=$(getent passwd "$2" | cut -d: -f7); [ "$cur" = "$1" ] || usermod -s "$1" "$2"`
+	if err := a.g.run(ctx, a.r.Log, "", "sh", "-c", script, "sh", a.s.User.Shell, a.s.User.Name); err != nil {
+		// best effort: the user keeps a working shell, and Shell= sets one
+		a.r.Send(Event{Info: "could not make " + a.s.User.Shell + " " + a.s.User.Name + "'s login shell: " + err.Error()})
+	}
+	return nil
+}

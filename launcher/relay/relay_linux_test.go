@@ -1,0 +1,101 @@
+package relay
+
+import (
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestRelayBytesAndDescriptors: bytes both ways, a descriptor along, EOF
+// passed on, the host socket dialled per connection, the socket removed
+// by Close.
+func TestRelayBytesAndDescriptors(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "host.sock")
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: target, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.AcceptUnix()
+			if err != nil {
+				return
+			}
+			go func(c *net.UnixConn) {
+				defer c.Close()
+				buf, oob := make([]byte, 16), make([]byte, unix.CmsgSpace(4))
+				n, oobn, _, _, err := c.ReadMsgUnix(buf, oob)
+				if err != nil {
+					return
+				}
+				reply := "got " + string(buf[:n])
+				if fds := rights(oob[:oobn]); len(fds) == 1 {
+					f := os.NewFile(uintptr(fds[0]), "passed")
+					data, _ := io.ReadAll(f)
+					f.Close()
+					reply += " and fd saying " + string(data)
+				}
+				c.Write([]byte(reply))
+			}(c)
+		}
+	}()
+
+	path := filepath.Join(dir, "relay.sock")
+	r, err := Start(path, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode()&os.ModeSocket == 0 {
+		t.Fatalf("relay socket: %v %v", st, err)
+	}
+	for i := 0; i < 2; i++ {
+		c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: path, Net: "unix"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, pw, _ := os.Pipe()
+		pw.Write([]byte("hello"))
+		pw.Close()
+		if _, _, err := c.WriteMsgUnix([]byte("ping"), unix.UnixRights(int(pr.Fd())), nil); err != nil {
+			t.Fatal(err)
+		}
+		pr.Close()
+		c.CloseWrite()
+		got, err := io.ReadAll(c)
+		c.Close()
+		if err != nil || string(got) != "got ping and fd saying hello" {
+			t.Fatalf("round %d: %q, %v", i, got, err)
+		}
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("relay socket still there after Close: %v", err)
+	}
+}
+
+// TestRelayTargetGone: a host socket that went away closes the client's
+// connection instead of hanging it.
+func TestRelayTargetGone(t *testing.T) {
+	dir := t.TempDir()
+	r, err := Start(filepath.Join(dir, "relay.sock"), filepath.Join(dir, "missing.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	c, err := net.Dial("unix", r.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil {
+		t.Fatalf("read = %d, %v; want EOF", n, err)
+	}
+}

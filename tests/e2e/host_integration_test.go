@@ -1,0 +1,236 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The machine the host-integration tests share: the tools they call
+// inside, built once.
+const hostIntDir = "/home/alice/src/hostint"
+
+var (
+	hostIntOnce sync.Once
+	hostIntName string
+)
+
+// hostInt returns the host-integration project's machine, created and
+// started.
+func hostInt(t *testing.T) string {
+	t.Helper()
+	hostIntOnce.Do(func() {
+		// The host's side: an SSH agent's tools, an X server, a git
+		// identity, all there before the machine starts.
+		must(t, "root", "command -v ssh-agent >/dev/null && command -v Xvfb >/dev/null || "+
+			"{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-client xvfb; } >/dev/null")
+		must(t, "root", "systemctl is-active -q sbx-e2e-xvfb || systemd-run -q --uid=alice --unit=sbx-e2e-xvfb Xvfb :42 -nolisten tcp")
+		waitUntil(t, alice, "test -S /tmp/.X11-unix/X42", time.Minute)
+		must(t, alice, "git config --global user.name 'Alice Example' && mkdir -p ~/.config/git && echo '*.swp' > ~/.config/git/ignore")
+		newProject(t, hostIntDir, "[Machine]\nPackages=bc openssh-client git x11-utils\n\n[Host]\nDisplay=yes\n")
+		name, _ := createProject(t, hostIntDir)
+		hostIntName = name
+	})
+	if hostIntName == "" {
+		t.Fatal("the host-integration machine could not be created (see the first test that tried)")
+	}
+	return hostIntName
+}
+
+// inHostInt runs script as alice in the host-integration project.
+func inHostInt(t *testing.T, script string) (stdout, stderr string, code int) {
+	t.Helper()
+	hostInt(t)
+	return asAlice(t, fmt.Sprintf("cd %s && %s", sh(hostIntDir), script))
+}
+
+// TestUserSession: every command runs in the user's session: its runtime
+// directory, its systemd manager and its D-Bus.
+func TestUserSession(t *testing.T) {
+	out, errOut, code := inHostInt(t, `sbx run sh -c 'echo "rt=$XDG_RUNTIME_DIR"; test -d "$XDG_RUNTIME_DIR" && test -O "$XDG_RUNTIME_DIR" && echo rt-ok; echo "bus=$DBUS_SESSION_BUS_ADDRESS"; test -S /run/user/1000/bus && echo bus-ok; systemctl --user is-system-running' 2>&1`)
+	for _, want := range []string{"rt=/run/user/1000\n", "rt-ok\n", "bus=unix:path=/run/user/1000/bus\n", "bus-ok\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in the session's output; exit %d:\n%s%s", want, code, out, errOut)
+		}
+	}
+	if !strings.HasSuffix(out, "running\n") && !strings.HasSuffix(out, "degraded\n") {
+		t.Errorf("systemctl --user is-system-running: exit %d:\n%s%s", code, out, errOut)
+	}
+	// The user's bus answers (a real D-Bus daemon behind the socket).
+	if out, errOut, code := inHostInt(t, `sbx run busctl --user --no-pager status --no-legend 2>&1 | head -3`); code != 0 || !strings.Contains(out, "=") {
+		t.Errorf("busctl --user status: exit %d %q %s", code, out, errOut)
+	}
+}
+
+// TestSbxInsideMachine: sbx is on the machine's PATH; sbx run inside runs
+// right there, with the command's own status and streams; sbx shell says
+// where you are.
+func TestSbxInsideMachine(t *testing.T) {
+	name := hostInt(t)
+	if out, errOut, code := inHostInt(t, `sbx run bash -lc 'command -v sbx; sbx run echo ok'`); code != 0 || out != "/usr/local/bin/sbx\nok\n" {
+		t.Errorf("sbx run echo ok typed inside: exit %d %q %s", code, out, errOut)
+	}
+	out, errOut, code := inHostInt(t, `sbx run sh -c 'sbx run sh -c "echo out; echo err >&2; exit 7"'`)
+	if code != 7 || out != "out\n" || errOut != "err\n" {
+		t.Errorf("status and streams through sbx run inside: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if _, errOut, code := inHostInt(t, `sbx run sh -c 'cd /tmp && sbx run no-such-tool'`); code != 127 || !strings.Contains(errOut, "no-such-tool: command not found") {
+		t.Errorf("not found inside: exit %d %q", code, errOut)
+	}
+	if out, _, code := inHostInt(t, `sbx run sh -c 'sbx run -C /etc -e X=1 sh -c "pwd; echo \$X"'`); code != 0 || out != "/etc\n1\n" {
+		t.Errorf("-C and -e inside: exit %d %q", code, out)
+	}
+	_, errOut, code = inHostInt(t, `sbx run sbx shell </dev/null`)
+	if code != 125 || !strings.Contains(errOut, "already in machine "+name) {
+		t.Errorf("sbx shell inside: exit %d %q", code, errOut)
+	}
+	_, errOut, code = inHostInt(t, `sbx run sbx shim bc`)
+	if code != 125 || !strings.Contains(errOut, "shims are made on the host") {
+		t.Errorf("sbx shim inside: exit %d %q", code, errOut)
+	}
+}
+
+// TestShim: a machine's command on the host's PATH, from any directory,
+// with stdin, status and the working directory passed; --rm and sbx rm
+// take shims away.
+func TestShim(t *testing.T) {
+	hostInt(t)
+	must(t, alice, "cd "+sh(hostIntDir)+" && sbx shim bc && sbx shim --dir ~/shims sh")
+	if out, errOut, code := asAlice(t, `cd / && echo 2+3 | ~/.local/bin/bc`); code != 0 || out != "5\n" {
+		t.Errorf("echo 2+3 | bc from /: exit %d %q %s", code, out, errOut)
+	}
+	if _, _, code := asAlice(t, `cd / && ~/shims/sh -c 'exit 3'`); code != 3 {
+		t.Errorf("shim exit status: %d, want 3", code)
+	}
+	// A directory the machine has is used; one it lacks falls back to the
+	// project, said once on stderr.
+	if out, errOut, code := asAlice(t, `cd /etc && ~/shims/sh -c pwd`); code != 0 || out != "/etc\n" || errOut != "" {
+		t.Errorf("shim in /etc: exit %d %q %q", code, out, errOut)
+	}
+	out, errOut, code := asAlice(t, `mkdir -p ~/only-on-host && cd ~/only-on-host && ~/shims/sh -c pwd`)
+	if code != 0 || out != hostIntDir+"\n" || strings.Count(errOut, "is not in this machine; running in "+hostIntDir) != 1 {
+		t.Errorf("shim in a host-only directory: exit %d %q %q", code, out, errOut)
+	}
+	if out := must(t, alice, "sbx shim --list"); !strings.Contains(out, "bc\t") || !strings.Contains(out, "/home/alice/shims/sh") {
+		t.Errorf("sbx shim --list: %q", out)
+	}
+	must(t, alice, "cd "+sh(hostIntDir)+" && sbx shim --rm bc && test ! -e ~/.local/bin/bc")
+}
+
+// TestSSHAgent: the host's agent works inside, also after it was started
+// anew at another path; without one nothing is set.
+func TestSSHAgent(t *testing.T) {
+	hostInt(t)
+	start := func(dir string) string {
+		return fmt.Sprintf(`mkdir -p %[1]s && rm -f %[1]s/agent.sock && eval "$(ssh-agent -s -a %[1]s/agent.sock)" >/dev/null && echo "$SSH_AGENT_PID"`, dir)
+	}
+	must(t, alice, "rm -f ~/.ssh/e2e && mkdir -p ~/.ssh && ssh-keygen -q -t ed25519 -N '' -C e2e-key -f ~/.ssh/e2e")
+	fp := strings.Fields(must(t, alice, "ssh-keygen -lf ~/.ssh/e2e.pub"))[1]
+	for _, dir := range []string{"/tmp/ssh-first", "/tmp/ssh-second-login"} {
+		pid := strings.TrimSpace(must(t, alice, start(dir)))
+		out, errOut, code := inHostInt(t, fmt.Sprintf("export SSH_AUTH_SOCK=%s/agent.sock && ssh-add -q ~/.ssh/e2e && sbx run sh -c 'echo \"$SSH_AUTH_SOCK\"; ssh-add -l'", dir))
+		if code != 0 || !strings.Contains(out, fp) || !strings.HasPrefix(out, "/run/sbx/ssh-agent.") {
+			t.Errorf("agent at %s: ssh-add -l inside: exit %d\n%s%s", dir, code, out, errOut)
+		}
+		must(t, alice, "kill "+pid)
+	}
+	if out, _, _ := inHostInt(t, `env -u SSH_AUTH_SOCK sbx run sh -c 'echo "${SSH_AUTH_SOCK-none}"'`); out != "none\n" {
+		t.Errorf("without a host agent SSH_AUTH_SOCK inside is %q", out)
+	}
+	// The relay's socket goes with the command.
+	if out := must(t, "root", "ls /var/lib/sbx/machines/"+hostIntName+"/"); strings.Contains(out, "ssh-agent.") {
+		t.Errorf("relay sockets left behind: %s", out)
+	}
+}
+
+// TestGitConfig: the host's git identity and ~/.config/git, read-only.
+func TestGitConfig(t *testing.T) {
+	hostInt(t)
+	if out, errOut, code := inHostInt(t, "sbx run git config user.name"); code != 0 || out != "Alice Example\n" {
+		t.Errorf("git config user.name inside: exit %d %q %s", code, out, errOut)
+	}
+	if out, _, code := inHostInt(t, "sbx run cat /home/alice/.config/git/ignore"); code != 0 || !strings.Contains(out, "*.swp") {
+		t.Errorf("~/.config/git inside: exit %d %q", code, out)
+	}
+	if _, _, code := inHostInt(t, "sbx run git config --global user.email x@example.org"); code == 0 {
+		t.Error("~/.gitconfig is writable inside; want read-only")
+	}
+}
+
+// TestDisplay: a GUI program inside reaches the host's X server.
+func TestDisplay(t *testing.T) {
+	hostInt(t)
+	out, errOut, code := inHostInt(t, "DISPLAY=:42 sbx run xdpyinfo | grep -m1 'name of display'")
+	if code != 0 || !strings.Contains(out, ":42") {
+		t.Errorf("xdpyinfo inside: exit %d %q %s", code, out, errOut)
+	}
+
+	// A desktop entry on the host for an application of the machine; its
+	// Exec= line, run as a launcher would, opens on the host's display.
+	must(t, alice, "cd "+sh(hostIntDir)+` && printf '[Desktop Entry]\nType=Application\nName=Display info\nExec=xdpyinfo -display :42 %%F\n' | sbx run --root sh -c 'mkdir -p /usr/share/applications && cat > /usr/share/applications/e2e-xdpy.desktop' && sbx shim --desktop e2e-xdpy`)
+	entry := "/home/alice/.local/share/applications/sbx-" + hostIntName + "-e2e-xdpy.desktop"
+	script := fmt.Sprintf(`cd / && exec_line=$(sed -n 's/^Exec=//p' %s) && eval "set -- $exec_line" && "$@" | grep -m1 'name of display'`, entry)
+	if out, errOut, code := asAlice(t, script); code != 0 || !strings.Contains(out, ":42") {
+		t.Errorf("desktop entry's Exec=: exit %d %q %s", code, out, errOut)
+	}
+	must(t, alice, "sbx shim --rm e2e-xdpy.desktop && test ! -e "+entry)
+}
+
+// TestDevices: a device node the machine does not have is refused to it
+// until Device= names it; then (after the restart sbx asks for) it opens
+// inside. GPU=yes on a host without a GPU says so, and the machine runs.
+func TestDevices(t *testing.T) {
+	name := hostInt(t)
+	must(t, "root", "test -c /dev/fuse || mknod -m 0666 /dev/fuse c 10 229")
+	if out, _, code := inHostInt(t, "sbx run sh -c 'exec 3<>/dev/fuse && echo opened' 2>&1"); code == 0 {
+		t.Errorf("/dev/fuse opens inside without Device=: %q", out)
+	}
+	must(t, alice, "cd "+sh(hostIntDir)+" && printf 'Device=/dev/fuse\nGPU=yes\n' >> .sandbox && sbx allow >/dev/null")
+	out, errOut, code := inHostInt(t, "sbx run true")
+	for _, want := range []string{"Device= +/dev/fuse", "GPU=yes, but this host has no GPU device"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("sbx run after adding Device= and GPU=: exit %d, stderr lacks %q:\n%s%s", code, want, out, errOut)
+		}
+	}
+	// A device takes effect at the next start: sbx restarts an idle machine
+	// at once, or says to.
+	if !strings.Contains(errOut, "restarting "+name+" for Device= +/dev/fuse") && !strings.Contains(errOut, "takes effect at the next start of "+name) {
+		t.Errorf("sbx run after adding Device= does not say when it takes effect:\n%s", errOut)
+	}
+	must(t, alice, "cd "+sh(hostIntDir)+" && sbx restart >/dev/null 2>&1")
+	if out, errOut, code := inHostInt(t, "sbx run sh -c 'exec 3<>/dev/fuse && echo opened'"); code != 0 || out != "opened\n" {
+		t.Errorf("/dev/fuse with Device=: exit %d %q %s", code, out, errOut)
+	}
+	if out := must(t, "root", "cat /etc/systemd/system/systemd-nspawn@"+name+".service.d/sbx-devices.conf"); !strings.Contains(out, "DeviceAllow=/dev/fuse rwm") {
+		t.Errorf("device drop-in: %q", out)
+	}
+	// Bind= under /dev stays refused.
+	must(t, alice, "cd "+sh(hostIntDir)+" && cp .sandbox /tmp/sandbox.keep && printf '[Files]\nBind=/dev/kvm\n' >> .sandbox")
+	if _, errOut, code := inHostInt(t, "sbx allow"); code == 0 || !strings.Contains(errOut, "/dev") {
+		t.Errorf("Bind=/dev/kvm accepted: exit %d %s", code, errOut)
+	}
+	must(t, alice, "cd "+sh(hostIntDir)+" && cp /tmp/sandbox.keep .sandbox && sbx allow >/dev/null")
+}
+
+// TestZHostIntRemove runs after the host-integration tests (file order):
+// sbx rm of the machine takes its shims with it, and says so.
+func TestZHostIntRemove(t *testing.T) {
+	// The host as the other tests expect it, whatever happens here.
+	t.Cleanup(func() {
+		asRoot(t, "systemctl stop sbx-e2e-xvfb")                                                                         // best effort
+		asAlice(t, "rm -rf ~/.gitconfig ~/.config/git ~/.ssh/e2e ~/.ssh/e2e.pub ~/shims ~/only-on-host ~/.local/bin/bc") // best effort
+	})
+	name := hostInt(t)
+	out := must(t, alice, "cd "+sh(hostIntDir)+" && sbx shim --dir ~/shims sh 2>/dev/null && sbx rm --force "+name+" 2>&1")
+	if !strings.Contains(out, "removed shim /home/alice/shims/sh") {
+		t.Errorf("sbx rm did not say it removed the shim:\n%s", out)
+	}
+	must(t, alice, "test ! -e ~/shims/sh && ! sbx shim --list 2>/dev/null | grep -q "+sh(name))
+	if out := must(t, "root", "ls /etc/systemd/system/"); strings.Contains(out, "systemd-nspawn@"+name) {
+		t.Errorf("sbx rm left the unit's drop-ins: %s", out)
+	}
+}
