@@ -138,10 +138,21 @@ func applyTo(ctx context.Context, s *Spec, meta nspawn.Meta, built bool, r *Repo
 // steps applies every key's change, in the order the contract needs:
 // settings before packages, packages before the Setup= lines using them.
 func (a *applier) steps(ctx context.Context) error {
+	return a.run(ctx, append(a.beforeSetup(), a.setup))
+}
+
+// applyStep applies one concern's part of the changes.
+type applyStep = func(context.Context, contract.Changes) error
+
+// beforeSetup is every step but Setup=, in order.
+func (a *applier) beforeSetup() []applyStep {
+	return []applyStep{a.homeParents, a.binds, a.devices, a.private, a.hostname, a.agent, a.packages, a.hostShell, a.shell}
+}
+
+// run applies steps to the difference between the record and s.
+func (a *applier) run(ctx context.Context, steps []applyStep) error {
 	ch := contract.Diff(a.rec, a.want)
-	for _, step := range []func(context.Context, contract.Changes) error{
-		a.homeParents, a.binds, a.devices, a.private, a.hostname, a.agent, a.packages, a.hostShell, a.shell, a.setup,
-	} {
+	for _, step := range steps {
 		if err := step(ctx, ch); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -271,7 +282,7 @@ func (a *applier) shell(ctx context.Context, ch contract.Changes) error {
 		return nil
 	}
 	a.r.Phase("Changing " + a.s.User.Name + "'s login shell to " + ch.Shell)
-	script := aptFunc + `; if [ ! -x "$1" ]; then sbx_apt "${1##*/}" || exit; fi; usermod -s "$1" "$2"`
+	script := aptFunc + `; if [ ! -x "$1" ]; then sbx_apt "${1##*/}" || exit; fi; usermod -s "$1" "$2" || exit; ` + quietZshScript
 	if err := a.g.run(ctx, a.r.Log, "", "sh", "-c", script, "sh", ch.Shell, a.s.User.Name); err != nil {
 		return failf(125, "set Shell= to a shell the machine has, e.g. Shell=/bin/bash",
 			"changing the login shell to %s: %v", ch.Shell, err)

@@ -34,7 +34,19 @@ func build(ctx context.Context, s *Spec, r *Reporter) (nspawn.Meta, error) {
 		removeTree(dir) // best effort: the next create removes it too
 		return nspawn.Meta{}, err
 	}
-	a := &applier{s: s, rec: emptyRecord(s), meta: nspawn.Meta{Created: time.Now().UTC().Format(time.RFC3339)}}
+	// Everything but Setup= is applied while the tree is still hidden, as
+	// in a rebuild: a Ctrl-C or a bad package during the first create
+	// leaves no machine. Setup= runs once the machine is in place, which
+	// keeps it (marked not in line) when a line fails.
+	a := &applier{s: s, rec: emptyRecord(s), want: s.Want(), r: r, detached: true,
+		meta: nspawn.Meta{Created: time.Now().UTC().Format(time.RFC3339)},
+		g:    treeGuest{name: s.Name, root: dir, binds: machineBinds(s, s.Binds), aptCache: aptCache(s)}}
+	a.rec.Binds = a.want.Binds
+	if err := a.run(ctx, a.beforeSetup()); err != nil {
+		removeTree(dir) // best effort
+		return nspawn.Meta{}, err
+	}
+	a.detached = false
 	if err := a.save(nspawn.StateIncomplete); err != nil {
 		removeTree(dir) // best effort
 		return nspawn.Meta{}, err

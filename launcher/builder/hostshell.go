@@ -14,10 +14,16 @@ func (a *applier) hostShell(ctx context.Context, ch contract.Changes) error {
 	if len(ch.PackagesAdd) == 0 || a.s.Shell != "" || a.s.User.Shell == "" {
 		return nil
 	}
-	script := `[ -x "$1" ] || exit 0; cur=$(getent passwd "$2" | cut -d: -f7); [ "$cur" = "$1" ] || usermod -s "$1" "$2"`
+	script := `[ -x "$1" ] || exit 0; cur=$(getent passwd "$2" | cut -d: -f7); [ "$cur" = "$1" ] || usermod -s "$1" "$2" || exit; ` + quietZshScript
 	if err := a.g.run(ctx, a.r.Log, "", "sh", "-c", script, "sh", a.s.User.Shell, a.s.User.Name); err != nil {
 		// best effort: the user keeps a working shell, and Shell= sets one
 		a.r.Send(Event{Info: "could not make " + a.s.User.Shell + " " + a.s.User.Name + "'s login shell: " + err.Error()})
 	}
 	return nil
 }
+
+// quietZshScript is quietZsh for a shell that became zsh after the user
+// was made ($1 the shell, $2 the user), run inside the machine.
+const quietZshScript = `case "$1" in */zsh) ;; *) exit 0 ;; esac; ` +
+	`h=$(getent passwd "$2" | cut -d: -f6); for f in .zshenv .zprofile .zshrc .zlogin; do [ -e "$h/$f" ] && exit 0; done; ` +
+	`printf '%s\n' '# Created by sbx so zsh does not run zsh-newuser-install; add your settings here.' >"$h/.zshrc" && chown "$2": "$h/.zshrc"`
