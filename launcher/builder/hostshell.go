@@ -7,11 +7,21 @@ import (
 )
 
 // hostShell gives the user the login shell they have on the host once a
-// package brought it: a machine is made from the base before its
+// package brought it (and zsh its guest hook): a machine is made from the base before its
 // Packages= are installed, so a zsh or fish user first gets /bin/bash.
 // Shell= in the .sandbox, when set, decides instead (see shell).
 func (a *applier) hostShell(ctx context.Context, ch contract.Changes) error {
-	if len(ch.PackagesAdd) == 0 || a.s.Shell != "" || a.s.User.Shell == "" {
+	if len(ch.PackagesAdd) == 0 {
+		return nil
+	}
+	// zsh may have come with these packages: its system zshrc (a conffile
+	// of the package, so not written before it is installed) gets the
+	// guest hook now, as configure gives it to a base that had zsh.
+	hook := `f=/etc/zsh/zshrc; [ -f "$f" ] || exit 0; grep -qF "$2" "$f" || printf '\n%s' "$1" >>"$f"`
+	if err := a.g.run(ctx, a.r.Log, "", "sh", "-c", hook, "sh", zshHook, hookMark); err != nil {
+		return failf(125, "", "adding the sbx hook to the machine's /etc/zsh/zshrc: %v", err)
+	}
+	if a.s.Shell != "" || a.s.User.Shell == "" {
 		return nil
 	}
 	script := `[ -x "$1" ] || exit 0; cur=$(getent passwd "$2" | cut -d: -f7); [ "$cur" = "$1" ] || usermod -s "$1" "$2" || exit; ` + quietZshScript
