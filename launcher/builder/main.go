@@ -129,7 +129,7 @@ func RootMain(args []string, in io.Reader, out, logw io.Writer) int {
 	if ctx.Err() != nil {
 		e = Event{Error: "interrupted; nothing was left half-built", Code: 130}
 		if s != nil && incomplete(s.Name) {
-			e.Error = "interrupted during Setup=; the machine is kept, marked not in line with .sandbox"
+			e.Error = "interrupted while applying .sandbox (Setup= or packages); the machine is kept, marked not in line with .sandbox"
 			e.Hint = "the next sbx run (or sbx create) applies the rest"
 		}
 	}

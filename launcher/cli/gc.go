@@ -69,6 +69,7 @@ sbx cannot look at (another user's home) counts as present.`,
 					continue
 				}
 				fmt.Fprintf(c.IO.Err, "sbx: removed machine %s\n", o.Name)
+				c.removeMachineShims(o.Name)
 			}
 			return errors.Join(failed...)
 		},

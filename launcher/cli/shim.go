@@ -225,7 +225,8 @@ func (c *Ctx) dropShims(machine string, match func(shim) bool) error {
 	return c.saveShims(machine, keep)
 }
 
-// removeMachineShims is sbx rm's part: the machine's shims go with it.
+// removeMachineShims is sbx rm's and sbx gc's part: the machine's shims go
+// with it.
 func (c *Ctx) removeMachineShims(machine string) {
 	if err := c.dropShims(machine, func(shim) bool { return true }); err != nil {
 		fmt.Fprintf(c.IO.Err, "sbx: %v\n", err) // the machine is gone either way

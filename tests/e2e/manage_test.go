@@ -180,7 +180,7 @@ func TestGC(t *testing.T) {
 	dir := "/home/alice/src/doomed"
 	newProject(t, dir, "[Machine]\nPackages=python3-minimal\n")
 	name, _ := createProject(t, dir)
-	must(t, alice, fmt.Sprintf("cd %s && sbx start && sbx enable", dir))
+	must(t, alice, fmt.Sprintf("cd %s && sbx start && sbx enable && sbx shim --dir ~/gc-shims python3", dir))
 	must(t, alice, "rm -rf "+dir)
 
 	out := must(t, alice, "sbx gc --dry-run")
@@ -200,6 +200,10 @@ func TestGC(t *testing.T) {
 	leftovers := must(t, "root", "ls -a /var/lib/machines /var/lib/sbx/machines /etc/systemd/nspawn /etc/systemd/system/machines.target.wants 2>&1; machinectl list --no-legend")
 	if strings.Contains(leftovers, name) {
 		t.Errorf("after gc, %s is still somewhere:\n%s", name, leftovers)
+	}
+	// Its shims go with it, as with sbx rm.
+	if out := must(t, alice, "ls -A ~/gc-shims; sbx shim --list"); strings.Contains(out, "python3") {
+		t.Errorf("after gc, the machine's shim is still there:\n%s", out)
 	}
 	if _, errOut, code := asAlice(t, "sbx gc --force"); code != 0 || !strings.Contains(errOut, "no machines") {
 		t.Errorf("second gc: exit %d, %s", code, errOut)
