@@ -22,7 +22,7 @@ import (
 // machine that does not exist is built first and then applied to, so
 // create is "apply to an empty machine".
 func Apply(ctx context.Context, s *Spec, r *Reporter) error {
-	release, err := lock(s.Name, func() { r.Phase("Waiting for another operation on " + s.Name + " to finish") })
+	release, err := lockMachine(s.Name, r)
 	if err != nil {
 		return err
 	}

@@ -184,7 +184,7 @@ func importArchive(ctx context.Context, a *ImportArg, tr *tar.Reader, r *Reporte
 		return "", err
 	}
 	name := cmp.Or(a.Name, oldName)
-	release, err := lock(name, func() { r.Phase("Waiting for another operation on " + name + " to finish") })
+	release, err := lockMachine(name, r)
 	if err != nil {
 		return "", err
 	}

@@ -23,7 +23,7 @@ import (
 // anything failed). An interruption or failure before the swap leaves the
 // old machine as it was.
 func Rebuild(ctx context.Context, s *Spec, fresh bool, r *Reporter) (err error) {
-	release, err := lock(s.Name, func() { r.Phase("Waiting for another operation on " + s.Name + " to finish") })
+	release, err := lockMachine(s.Name, r)
 	if err != nil {
 		return err
 	}
