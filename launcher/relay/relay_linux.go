@@ -131,7 +131,13 @@ func pipe(src, dst *net.UnixConn) {
 		if n > 0 || len(fds) > 0 {
 			var werr error
 			if len(fds) > 0 {
-				_, _, werr = dst.WriteMsgUnix(buf[:n], unix.UnixRights(fds...), nil)
+				// sendmsg on a full socket takes what fits and says so
+				// (the descriptors go with the first byte): write the rest.
+				var sent int
+				sent, _, werr = dst.WriteMsgUnix(buf[:n], unix.UnixRights(fds...), nil)
+				if werr == nil && sent < n {
+					_, werr = dst.Write(buf[sent:n])
+				}
 			} else {
 				_, werr = dst.Write(buf[:n])
 			}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -98,4 +99,77 @@ func TestRelayTargetGone(t *testing.T) {
 	if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil {
 		t.Fatalf("read = %d, %v; want EOF", n, err)
 	}
+}
+
+// TestRelaySlowReaderKeepsEveryByte: when the host's side reads slowly, a
+// chunk that came with descriptors is written on in full, not only the
+// part the socket took at once (a short write must not lose the rest).
+func TestRelaySlowReaderKeepsEveryByte(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "host.sock")
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: target, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	type count struct{ bytes, fds int }
+	got := make(chan count, 1)
+	go func() {
+		c, err := l.AcceptUnix()
+		if err != nil {
+			got <- count{}
+			return
+		}
+		defer c.Close()
+		time.Sleep(300 * time.Millisecond) // let the relay's writes fill the socket
+		var n count
+		buf, oob := make([]byte, 4<<10), make([]byte, unix.CmsgSpace(16*4)) // small reads: space frees bit by bit
+		for {
+			k, oobn, _, _, err := c.ReadMsgUnix(buf, oob)
+			n.bytes += k
+			for _, fd := range rights(oob[:oobn]) {
+				n.fds++
+				unix.Close(fd)
+			}
+			if err != nil || k == 0 {
+				got <- n
+				return
+			}
+		}
+	}()
+	r, err := Start(filepath.Join(dir, "relay.sock"), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: r.Path(), Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw, _ := os.Pipe()
+	defer pr.Close()
+	defer pw.Close()
+	const writes, size = 128, 64 << 10
+	chunk := make([]byte, size)
+	for i := 0; i < writes; i++ {
+		// The client's own short writes are finished here, so what is
+		// missing at the end was lost by the relay.
+		n, _, err := c.WriteMsgUnix(chunk, unix.UnixRights(int(pr.Fd())), nil)
+		if err == nil && n < size {
+			_, err = c.Write(chunk[n:])
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.CloseWrite()
+	select {
+	case n := <-got:
+		if n.bytes != writes*size || n.fds != writes {
+			t.Fatalf("the host's side got %d bytes and %d descriptors; want %d and %d", n.bytes, n.fds, writes*size, writes)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the host's side never saw the end of the stream")
+	}
+	c.Close()
 }
