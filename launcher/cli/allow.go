@@ -43,7 +43,7 @@ terminal, the file is shown before it is trusted. 'sbx allow' also lifts a
 }
 
 func runAllow(c *Ctx, dir string) error {
-	path, err := findSandbox(dir)
+	path, err := c.findSandbox(dir)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,11 @@ func quoteArgv(argv []string) string {
 }
 
 // findSandbox finds the .sandbox for the trust commands, from dir upward.
-func findSandbox(dir string) (string, error) {
+func (c *Ctx) findSandbox(dir string) (string, error) {
+	dir, err := c.abs(dir)
+	if err != nil {
+		return "", err
+	}
 	path, err := sandboxfile.Find(dir)
 	if errors.Is(err, sandboxfile.ErrNotFound) {
 		return "", WithHint(err, "create one in the project's top directory with: sbx init")

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,12 +57,19 @@ func OSEnv() Env {
 	return e
 }
 
-// Ctx is what every command gets.
+// Ctx is what every command gets: its context (see Context), the
+// directory it works in, its environment and its streams. Helpers take c
+// and no context of their own; a step with a time limit works on a copy
+// (c.within).
 type Ctx struct {
 	Env  Env
 	IO   IO
 	Self string // path of the running sbx binary
 	Cmd  *Command
+	// Dir is where relative paths are resolved and the project is looked
+	// for: -C's directory, or "" for the process's current directory.
+	Dir string
+	ctx context.Context
 }
 
 // Command is one sbx subcommand. One file per command registers it in
@@ -123,7 +131,7 @@ func Main(args []string, env Env, streams IO) int {
 	if err != nil {
 		self = "sbx"
 	}
-	c := &Ctx{Env: env, IO: streams, Self: self}
+	c := &Ctx{Env: env, IO: streams, Self: self, ctx: context.Background()}
 	return c.report(dispatch(c, args))
 }
 

@@ -50,7 +50,7 @@ func TestStartWaitsUntilTheAgentAnswers(t *testing.T) {
 	f.onStart = all(unitIs(fm, "active", "running"), machineIs(fm, "opening", 7))
 	f.events = []func(*fakeBus){machineIs(fm, "running", 7), agentIs(fm, true)}
 	c, _ := fakeCtx()
-	if err := c.start(context.Background(), f, readyTarget()); err != nil {
+	if err := c.start(f, readyTarget()); err != nil {
 		t.Fatal(err)
 	}
 	f.wantCalls(t, "StartUnit "+machine.NspawnUnit(fm), "ping "+fm)
@@ -67,7 +67,7 @@ func TestStartRunningMachineOnlyChecksTheAgent(t *testing.T) {
 	fakeAgent(t, f)
 	all(unitIs(fm, "active", "running"), machineIs(fm, "running", 7), agentIs(fm, true))(f)
 	c, _ := fakeCtx()
-	if err := c.start(shortCtx(t), f, readyTarget()); err != nil {
+	if err := c.withContext(shortCtx(t)).start(f, readyTarget()); err != nil {
 		t.Fatal(err)
 	}
 	f.wantCalls(t, "StartUnit "+machine.NspawnUnit(fm), "ping "+fm)
@@ -79,7 +79,7 @@ func TestStartFailedJob(t *testing.T) {
 	f.startResult = "failed"
 	f.onStart = unitIs(fm, "failed", "exit-code")
 	c, _ := fakeCtx()
-	err := c.start(context.Background(), f, readyTarget())
+	err := c.start(f, readyTarget())
 	wantErr(t, err, "machine "+fm+" failed to start (exit-code)", "journalctl -u "+machine.NspawnUnit(fm))
 }
 
@@ -89,7 +89,7 @@ func TestStartStoppedWhileBooting(t *testing.T) {
 	f.onStart = all(unitIs(fm, "active", "running"), machineIs(fm, "opening", 7))
 	f.events = []func(*fakeBus){all(machineGone(fm), unitIs(fm, "failed", "exit-code")), agentIs(fm, true)}
 	c, _ := fakeCtx()
-	err := c.start(context.Background(), f, readyTarget())
+	err := c.start(f, readyTarget())
 	wantErr(t, err, "failed to start (exit-code)", "journalctl -u "+machine.NspawnUnit(fm))
 }
 
@@ -98,14 +98,14 @@ func TestStartTimesOutWhenTheAgentNeverAnswers(t *testing.T) {
 	fakeAgent(t, f)
 	f.onStart = all(unitIs(fm, "active", "running"), machineIs(fm, "running", 7))
 	c, _ := fakeCtx()
-	err := c.start(shortCtx(t), f, readyTarget())
+	err := c.withContext(shortCtx(t)).start(f, readyTarget())
 	wantErr(t, err, "was not ready after", "--timeout")
 }
 
 func TestStartIncompleteMachine(t *testing.T) {
 	f := newFakeBus()
 	c, _ := fakeCtx()
-	err := c.start(context.Background(), f, &target{Name: fm, Meta: nspawn.Meta{State: "building"}})
+	err := c.start(f, &target{Name: fm, Meta: nspawn.Meta{State: "building"}})
 	wantErr(t, err, "incomplete", "sbx create")
 	f.wantCalls(t)
 }
@@ -116,7 +116,7 @@ func TestStopWaitsUntilMachinedLetsGo(t *testing.T) {
 	f.onStop = unitIs(fm, "deactivating", "stop-sigterm")
 	f.events = []func(*fakeBus){unitIs(fm, "inactive", "dead"), machineIs(fm, "closing", 7), machineGone(fm)}
 	c, _ := fakeCtx()
-	if err := c.stop(context.Background(), f, fm); err != nil {
+	if err := c.stop(f, fm); err != nil {
 		t.Fatal(err)
 	}
 	f.wantCalls(t, "StopUnit "+machine.NspawnUnit(fm))
@@ -130,7 +130,7 @@ func TestStopHandStartedMachineTerminatesIt(t *testing.T) {
 	f.machines[fm] = &machine.Running{Name: fm, State: "running", Unit: "machine-" + fm + ".scope"}
 	f.onTerminate = machineGone(fm)
 	c, _ := fakeCtx()
-	if err := c.stop(context.Background(), f, fm); err != nil {
+	if err := c.stop(f, fm); err != nil {
 		t.Fatal(err)
 	}
 	f.wantCalls(t, "Terminate "+fm)
@@ -140,7 +140,7 @@ func TestStopTimeoutNamesTerminate(t *testing.T) {
 	f := newFakeBus()
 	all(unitIs(fm, "active", "running"), machineIs(fm, "running", 7))(f)
 	c, _ := fakeCtx()
-	err := c.stop(shortCtx(t), f, fm)
+	err := c.withContext(shortCtx(t)).stop(f, fm)
 	wantErr(t, err, "did not shut down in time", "sbx terminate "+fm)
 }
 
@@ -155,7 +155,7 @@ func TestRebootWaitsForTheNewInstance(t *testing.T) {
 		agentIs(fm, true),
 	}
 	c, _ := fakeCtx()
-	if err := c.ifRunning(context.Background(), f, readyTarget(), true, reboot); err != nil {
+	if err := c.ifRunning(f, readyTarget(), true, reboot); err != nil {
 		t.Fatal(err)
 	}
 	f.wantCalls(t, "Kill "+fm+" leader 2", "ping "+fm)
@@ -169,7 +169,7 @@ func TestPoweroffWaitsUntilGone(t *testing.T) {
 	all(unitIs(fm, "active", "running"), machineIs(fm, "running", 7))(f)
 	f.events = []func(*fakeBus){unitIs(fm, "deactivating", "stop-sigterm"), unitIs(fm, "inactive", "dead"), machineGone(fm)}
 	c, _ := fakeCtx()
-	if err := c.ifRunning(context.Background(), f, readyTarget(), false, poweroff); err != nil {
+	if err := c.ifRunning(f, readyTarget(), false, poweroff); err != nil {
 		t.Fatal(err)
 	}
 	f.wantCalls(t, "Kill "+fm+" leader 38")
@@ -181,13 +181,13 @@ func TestPoweroffWaitsUntilGone(t *testing.T) {
 func TestPowerVerbsOnAStoppedMachine(t *testing.T) {
 	f := newFakeBus()
 	c, errOut := fakeCtx()
-	if err := c.ifRunning(context.Background(), f, readyTarget(), false, terminate); err != nil {
+	if err := c.ifRunning(f, readyTarget(), false, terminate); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(errOut.String(), "machine "+fm+" is not running") {
 		t.Errorf("terminate of a stopped machine said %q", errOut)
 	}
-	err := c.ifRunning(context.Background(), f, readyTarget(), true, reboot)
+	err := c.ifRunning(f, readyTarget(), true, reboot)
 	wantErr(t, err, "is not running", "sbx start "+fm)
 	f.wantCalls(t)
 }

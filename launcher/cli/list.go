@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -40,13 +39,12 @@ and project.`,
 				}
 				return nil
 			}
-			ctx := context.Background()
-			bus, err := c.connect(ctx)
+			bus, err := c.connect()
 			if err != nil {
 				return err
 			}
 			defer bus.Close()
-			running, err := bus.ListRunning(ctx)
+			running, err := bus.ListRunning(c.Context())
 			if err != nil {
 				return err
 			}

@@ -100,14 +100,15 @@ SIG is a name (TERM, SIGKILL, RTMIN+4) or a number. It does not wait.`,
 // otherwise a note: there is nothing to do.
 func (c *Ctx) withRunning(args []string, timeout time.Duration, mustRun bool,
 	do func(context.Context, machineBus, *target, *machine.Running) error) error {
-	return c.onMachine(args, timeout, func(ctx context.Context, bus *machine.Bus, t *target) error {
-		return c.ifRunning(ctx, bus, t, mustRun, do)
+	return c.onMachine(args, timeout, func(c *Ctx, bus *machine.Bus, t *target) error {
+		return c.ifRunning(bus, t, mustRun, do)
 	})
 }
 
-// ifRunning is withRunning once connected.
-func (c *Ctx) ifRunning(ctx context.Context, bus machineBus, t *target, mustRun bool,
+// ifRunning is withRunning once connected; do gets c's context.
+func (c *Ctx) ifRunning(bus machineBus, t *target, mustRun bool,
 	do func(context.Context, machineBus, *target, *machine.Running) error) error {
+	ctx := c.Context()
 	m, err := bus.Machine(ctx, t.Name)
 	if err != nil {
 		return err

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/sbxdev/sbx/launcher/builder"
 	"github.com/sbxdev/sbx/launcher/machine"
@@ -19,16 +17,16 @@ var errBusy = machine.ErrUnitExists
 // runRoot runs `sbx __root OP ARG` as root in the transient unit `unit`,
 // through systemd, so a member of group sbx needs no sudo. input (a spec)
 // is its standard input, a pipe; its events come back on another and go
-// to show; its log goes to the journal. Ctrl-C (or SIGTERM/SIGHUP) stops
-// the unit, whose process then cleans up and reports; runRoot keeps
-// reading until it has.
-func (c *Ctx) runRoot(ctx context.Context, bus *machine.Bus, unit, op, arg string, show func(builder.Event)) error {
-	return c.runRootWith(ctx, bus, unit, op, arg, nil, show)
+// to show; its log goes to the journal. Ctrl-C (or SIGTERM/SIGHUP), or
+// the end of c's context, stops the unit, whose process then cleans up
+// and reports; runRoot keeps reading until it has.
+func (c *Ctx) runRoot(bus *machine.Bus, unit, op, arg string, show func(builder.Event)) error {
+	return c.runRootWith(bus, unit, op, arg, nil, show)
 }
 
 // runRootWith is runRoot with input (when not nil) as the unit's standard
 // input: a file the user opened, passed in the StartTransientUnit call.
-func (c *Ctx) runRootWith(ctx context.Context, bus *machine.Bus, unit, op, arg string, input *os.File, show func(builder.Event)) error {
+func (c *Ctx) runRootWith(bus *machine.Bus, unit, op, arg string, input *os.File, show func(builder.Event)) error {
 	self, err := filepath.EvalSymlinks(c.Self)
 	if err != nil {
 		return fmt.Errorf("finding the sbx binary: %w", err)
@@ -42,20 +40,29 @@ func (c *Ctx) runRootWith(ctx context.Context, bus *machine.Bus, unit, op, arg s
 		Unit: unit, Description: "sbx " + op + " " + arg,
 		Argv: []string{self, "__root", op, arg}, Output: w, Input: input,
 	}
-	err = bus.StartTransient(ctx, t)
+	err = bus.StartTransient(c.Context(), t)
 	w.Close() // systemd holds its own copy now
 	if err != nil {
 		return err
 	}
 
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
+	ctx, stop := c.untilSignal(interruptSignals...)
+	read := make(chan struct{}) // closed once the helper has reported
+	defer stop()
+	defer close(read)
 	go func() {
-		if _, ok := <-sigs; ok {
-			fmt.Fprintln(c.IO.Err, "\nsbx: interrupted; stopping and cleaning up…")
-			bus.StopUnit(context.Background(), unit) // best effort: the helper also stops if we vanish
+		select {
+		case <-read:
+			return
+		case <-ctx.Done():
 		}
+		select {
+		case <-read:
+			return // the helper had finished: nothing to stop
+		default:
+		}
+		fmt.Fprintln(c.IO.Err, "\nsbx: interrupted; stopping and cleaning up…")
+		bus.StopUnit(context.WithoutCancel(ctx), unit) // best effort: the helper also stops if we vanish
 	}()
 
 	var last builder.Event
@@ -93,8 +100,8 @@ type rootError struct {
 func (e *rootError) Error() string { return e.msg }
 
 // connect opens the system bus with a message fit for users.
-func (c *Ctx) connect(ctx context.Context) (*machine.Bus, error) {
-	bus, err := machine.Connect(ctx)
+func (c *Ctx) connect() (*machine.Bus, error) {
+	bus, err := machine.Connect(c.Context())
 	if errors.Is(err, machine.ErrNoSystemd) {
 		return nil, WithHint(err, "sbx runs machines with systemd-nspawn and systemd-machined; use a host booted with systemd")
 	}
@@ -103,7 +110,7 @@ func (c *Ctx) connect(ctx context.Context) (*machine.Bus, error) {
 
 // runRootSpec is runRoot with data (a spec) on the helper's standard
 // input, through a pipe: never in argv, where ps and the journal show it.
-func (c *Ctx) runRootSpec(ctx context.Context, bus *machine.Bus, unit, op, arg string, data []byte, show func(builder.Event)) error {
+func (c *Ctx) runRootSpec(bus *machine.Bus, unit, op, arg string, data []byte, show func(builder.Event)) error {
 	in, inw, err := os.Pipe()
 	if err != nil {
 		return err
@@ -113,5 +120,5 @@ func (c *Ctx) runRootSpec(ctx context.Context, bus *machine.Bus, unit, op, arg s
 		inw.Write(data) // best effort: a helper that cannot read it says so
 		inw.Close()
 	}()
-	return c.runRootWith(ctx, bus, unit, op, arg, in, show)
+	return c.runRootWith(bus, unit, op, arg, in, show)
 }

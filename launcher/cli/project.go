@@ -19,15 +19,6 @@ type project struct {
 	Name string
 }
 
-// cwd is the real current directory (machines bind projects by real path).
-func (c *Ctx) cwd() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("finding the current directory: %w", err)
-	}
-	return filepath.EvalSymlinks(wd)
-}
-
 func (c *Ctx) home() string {
 	if h := c.Env["HOME"]; h != "" {
 		return h

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"time"
@@ -57,8 +56,7 @@ On a terminal it asks first; elsewhere --force is required.`,
 					return err
 				}
 			}
-			ctx := context.Background()
-			bus, err := c.connect(ctx)
+			bus, err := c.connect()
 			if err != nil {
 				return err
 			}
@@ -68,8 +66,8 @@ On a terminal it asks first; elsewhere --force is required.`,
 				op = "rebuild-fresh"
 			}
 			start := time.Now()
-			running, _ := bus.Machine(ctx, p.Name) // best effort: only to wait for it below
-			if err := c.apply(ctx, bus, p, op); err != nil {
+			running, _ := bus.Machine(c.Context(), p.Name) // best effort: only to wait for it below
+			if err := c.apply(bus, p, op); err != nil {
 				return err
 			}
 			if running != nil {
@@ -78,9 +76,9 @@ On a terminal it asks first; elsewhere --force is required.`,
 				if err != nil {
 					return err
 				}
-				sctx, cancel := context.WithTimeout(ctx, startTimeout)
+				sc, cancel := c.within(startTimeout)
 				defer cancel()
-				if err := c.start(sctx, bus, &target{Name: p.Name, Meta: meta}); err != nil {
+				if err := sc.start(bus, &target{Name: p.Name, Meta: meta}); err != nil {
 					return err
 				}
 			}

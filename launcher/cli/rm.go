@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,13 +32,12 @@ On a terminal it asks first; elsewhere --force is required.`,
 					return err
 				}
 			}
-			ctx := context.Background()
-			bus, err := c.connect(ctx)
+			bus, err := c.connect()
 			if err != nil {
 				return err
 			}
 			defer bus.Close()
-			if err := c.removeMachine(ctx, bus, t.Name); err != nil {
+			if err := c.removeMachine(bus, t.Name); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.IO.Err, "sbx: removed machine %s\n", t.Name)

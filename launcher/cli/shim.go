@@ -94,7 +94,7 @@ func (c *Ctx) writeShims(names []string, dir string, force bool) error {
 	if dir == "" {
 		dir = filepath.Join(c.home(), ".local", "bin")
 	}
-	if dir, err = filepath.Abs(dir); err != nil {
+	if dir, err = c.abs(dir); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {

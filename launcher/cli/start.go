@@ -23,20 +23,21 @@ returns when commands can run in it. Starting a running machine does nothing.`,
 			fs.DurationVar(&timeout, "timeout", 90*time.Second, "how long to wait for the machine to be ready")
 		},
 		Run: func(c *Ctx, args []string) error {
-			return c.onMachine(args, timeout, func(ctx context.Context, bus *machine.Bus, t *target) error {
-				return c.start(ctx, bus, t)
+			return c.onMachine(args, timeout, func(c *Ctx, bus *machine.Bus, t *target) error {
+				return c.start(bus, t)
 			})
 		},
 	}
 }
 
 // start starts t's machine if needed and waits until it is ready.
-func (c *Ctx) start(ctx context.Context, bus machineBus, t *target) error {
+func (c *Ctx) start(bus machineBus, t *target) error {
+	ctx := c.Context()
 	if t.Meta.State != nspawn.StateReady {
 		return WithHint(fmt.Errorf("machine %s is incomplete: its Setup= did not finish", t.Name),
 			"fix Setup= in .sandbox and run sbx create in the project")
 	}
-	if err := c.waitNotBusy(ctx, t.Name); err != nil {
+	if err := c.waitNotBusy(t.Name); err != nil {
 		return err
 	}
 	unit := machine.NspawnUnit(t.Name)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"flag"
 	"time"
 
@@ -19,15 +18,16 @@ running inside are ended. Stopping a stopped machine does nothing.`,
 			fs.DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for the machine to stop")
 		},
 		Run: func(c *Ctx, args []string) error {
-			return c.onMachine(args, timeout, func(ctx context.Context, bus *machine.Bus, t *target) error {
-				return c.stop(ctx, bus, t.Name)
+			return c.onMachine(args, timeout, func(c *Ctx, bus *machine.Bus, t *target) error {
+				return c.stop(bus, t.Name)
 			})
 		},
 	}
 }
 
 // stop stops machine name and waits until machined has let it go.
-func (c *Ctx) stop(ctx context.Context, bus machineBus, name string) error {
+func (c *Ctx) stop(bus machineBus, name string) error {
+	ctx := c.Context()
 	unit := machine.NspawnUnit(name)
 	m, err := bus.Machine(ctx, name)
 	if err != nil {
@@ -51,11 +51,11 @@ func restartCmd() *Command {
 		Long:  `Stops the machine (if running) and starts it again, waiting until it is ready.`,
 		Flags: func(fs *flag.FlagSet) { fs.DurationVar(&timeout, "timeout", 3*time.Minute, "how long to wait in all") },
 		Run: func(c *Ctx, args []string) error {
-			return c.onMachine(args, timeout, func(ctx context.Context, bus *machine.Bus, t *target) error {
-				if err := c.stop(ctx, bus, t.Name); err != nil {
+			return c.onMachine(args, timeout, func(c *Ctx, bus *machine.Bus, t *target) error {
+				if err := c.stop(bus, t.Name); err != nil {
 					return err
 				}
-				return c.start(ctx, bus, t)
+				return c.start(bus, t)
 			})
 		},
 	}

@@ -105,7 +105,7 @@ func trustList(c *Ctx, asJSON bool) error {
 }
 
 func trustStatus(c *Ctx, dir string) error {
-	path, err := findSandbox(dir)
+	path, err := c.findSandbox(dir)
 	if err != nil {
 		return err
 	}
