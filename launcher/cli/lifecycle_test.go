@@ -191,3 +191,42 @@ func TestPowerVerbsOnAStoppedMachine(t *testing.T) {
 	wantErr(t, err, "is not running", "sbx start "+fm)
 	f.wantCalls(t)
 }
+
+func TestWatchGoneWaitsForTheMachineToGo(t *testing.T) {
+	f := newFakeBus()
+	machineIs(fm, "running", 7)(f)
+	f.events = []func(*fakeBus){machineIs(fm, "running", 7), machineGone(fm)}
+	gone := make(chan struct{})
+	watchGone(context.Background(), f, &machine.Running{Name: fm, Leader: 7}, gone)
+	select {
+	case <-gone:
+	default:
+		t.Fatal("gone is open after the machine went")
+	}
+	if len(f.events) != 0 || len(f.waits) != 1 || !f.waits[0].Machine {
+		t.Errorf("watchGone returned with %d events left, waits %+v; want it woken by machined", len(f.events), f.waits)
+	}
+}
+
+func TestWatchGoneSeesAReboot(t *testing.T) {
+	f := newFakeBus()
+	machineIs(fm, "running", 7)(f)
+	f.events = []func(*fakeBus){machineIs(fm, "running", 8)}
+	gone := make(chan struct{})
+	watchGone(context.Background(), f, &machine.Running{Name: fm, Leader: 7}, gone)
+	if _, open := <-gone; open {
+		t.Fatal("gone not closed")
+	}
+}
+
+func TestWatchGoneLeavesGoneOpenWhenCancelled(t *testing.T) {
+	f := newFakeBus()
+	machineIs(fm, "running", 7)(f)
+	gone := make(chan struct{})
+	watchGone(shortCtx(t), f, &machine.Running{Name: fm, Leader: 7}, gone)
+	select {
+	case <-gone:
+		t.Fatal("gone closed although the machine still runs")
+	default:
+	}
+}

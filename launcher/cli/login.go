@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -113,22 +112,15 @@ func relayConsole(ctx context.Context, br *bridge.Bridge, gone <-chan struct{}, 
 }
 
 // watchGone closes gone once the machine instance m is no longer running
-// (stopped, or rebooted: the console's PTY belonged to the old instance).
-func watchGone(ctx context.Context, bus *machine.Bus, m *machine.Running, gone chan<- struct{}) {
-	defer close(gone)
+// (stopped, or rebooted: the console's PTY belonged to the old instance),
+// woken by machined's and the unit's signals. It leaves gone open when
+// ctx ends first or the bus fails: the console is not the machine.
+func watchGone(ctx context.Context, bus machineBus, m *machine.Running, gone chan<- struct{}) {
 	defer bridge.RestoreOnPanic()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(500 * time.Millisecond):
-		}
-		now, err := bus.Machine(ctx, m.Name)
-		if ctx.Err() != nil {
-			return
-		}
-		if err == nil && (now == nil || now.Leader != m.Leader) {
-			return
-		}
+	_, err := bus.WaitMachine(ctx, m.Name, func(now *machine.Running) bool {
+		return now == nil || now.Leader != m.Leader
+	})
+	if err == nil {
+		close(gone)
 	}
 }
