@@ -86,12 +86,7 @@ func (c *Ctx) applyOnUse(p *project) error {
 	if sum := st.Changes.Summary(); sum != "" {
 		fmt.Fprintf(c.IO.Err, "sbx: applying .sandbox to %s: %s\n", p.Name, sum)
 	}
-	bus, err := c.connect()
-	if err != nil {
-		return err
-	}
-	defer bus.Close()
-	return c.apply(bus, p, "apply")
+	return c.withBus(func(bus *machine.Bus) error { return c.apply(bus, p, "apply") })
 }
 
 // apply runs the privileged apply (or create) of p, with progress, and

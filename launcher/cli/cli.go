@@ -10,7 +10,6 @@ import (
 	"github.com/sbxdev/sbx/launcher/safetext"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/machine"
@@ -302,22 +301,10 @@ and makes using it feel like using the host: same path, same user, same network.
 Usage: sbx COMMAND [ARGS]
 
 `)
-	groups := map[string][]*Command{}
-	var order []string
-	for _, cmd := range commands() {
-		if cmd.Hidden {
-			continue
-		}
-		if _, ok := groups[cmd.Group]; !ok {
-			order = append(order, cmd.Group)
-		}
-		groups[cmd.Group] = append(groups[cmd.Group], cmd)
-	}
+	order, groups := commandGroups()
 	for _, g := range order {
 		fmt.Fprintf(w, "%s:\n", g)
-		cmds := groups[g]
-		sort.SliceStable(cmds, func(i, j int) bool { return false })
-		for _, cmd := range cmds {
+		for _, cmd := range groups[g] {
 			fmt.Fprintf(w, "  %-12s %s\n", cmd.Name, cmd.Short)
 		}
 		fmt.Fprintln(w)

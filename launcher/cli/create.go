@@ -37,12 +37,7 @@ make one machine: the second waits for the first.`,
 			if err := c.requireTrust(p); err != nil {
 				return err
 			}
-			bus, err := c.connect()
-			if err != nil {
-				return err
-			}
-			defer bus.Close()
-			return c.create(bus, p)
+			return c.withBus(func(bus *machine.Bus) error { return c.create(bus, p) })
 		},
 	}
 }

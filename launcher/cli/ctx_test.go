@@ -87,10 +87,8 @@ func TestRunDashCFindsTheProjectThere(t *testing.T) {
 	stayPut(t)
 	tmp := t.TempDir()
 	proj := filepath.Join(tmp, "proj")
-	if err := os.MkdirAll(filepath.Join(proj, "sub"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(proj, ".sandbox"), []byte("[Machine]\n"), 0o644); err != nil {
+	makeProject(t, proj, "[Machine]\n")
+	if err := os.Mkdir(filepath.Join(proj, "sub"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	c, _ := testCtx(t, tmp, nil)

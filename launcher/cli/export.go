@@ -12,6 +12,7 @@ import (
 
 	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/safetext"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 )
@@ -165,7 +166,7 @@ The machine appears under its name only once complete.`,
 			if a.Project, err = c.importProjectDir(project); err != nil {
 				return err
 			}
-			if a.User, err = currentUser(c.Env); err != nil {
+			if a.User, err = c.currentUser(""); err != nil {
 				return err
 			}
 			if bridge.IsTerminal(c.IO.ErrFile) {
@@ -212,11 +213,6 @@ func (c *Ctx) openImportFile(file string) (*os.File, error) {
 // importFrom has the privileged helper make a machine from in; it returns
 // the machine's name.
 func (c *Ctx) importFrom(in *os.File, a *builder.ImportArg) (string, error) {
-	bus, err := c.connect()
-	if err != nil {
-		return "", err
-	}
-	defer bus.Close()
 	arg, err := builder.EncodeArg(a)
 	if err != nil {
 		return "", err
@@ -227,12 +223,14 @@ func (c *Ctx) importFrom(in *os.File, a *builder.ImportArg) (string, error) {
 	}
 	var got string
 	prog := c.newProgress()
-	err = c.runRootOnWith(bus, unit, "import", arg, in, func(e builder.Event) {
-		if e.Result != nil && e.Result.Machine != "" {
-			got = e.Result.Machine
-			return
-		}
-		prog.event(e)
+	err = c.withBus(func(bus *machine.Bus) error {
+		return c.runRootOnWith(bus, unit, "import", arg, in, func(e builder.Event) {
+			if e.Result != nil && e.Result.Machine != "" {
+				got = e.Result.Machine
+				return
+			}
+			prog.event(e)
+		})
 	})
 	if err != nil {
 		return "", err
@@ -261,18 +259,4 @@ func (c *Ctx) importProjectDir(dir string) (string, error) {
 		return "", WithHint(fmt.Errorf("%s: %w", what, err), "run sbx import in the project directory, or name it with --project DIR")
 	}
 	return abs, nil
-}
-
-// currentUser describes the user running sbx, who will own an imported
-// machine.
-func currentUser(env Env) (builder.User, error) {
-	u, g, err := currentIdentity()
-	if err != nil {
-		return builder.User{}, err
-	}
-	shell := env["SHELL"]
-	if !filepath.IsAbs(shell) {
-		shell = "/bin/bash"
-	}
-	return builder.User{Name: u.Name, UID: u.UID, Group: g.Name, GID: u.GID, Home: u.Home, Shell: shell, Groups: hostGroups(u)}, nil
 }

@@ -55,21 +55,18 @@ sbx cannot look at (another user's home) counts as present.`,
 					return err
 				}
 			}
-			bus, err := c.connect()
-			if err != nil {
-				return err
-			}
-			defer bus.Close()
-			var failed []error
-			for _, o := range orphans {
-				if err := c.removeMachine(bus, o.Name); err != nil {
-					failed = append(failed, fmt.Errorf("removing %s: %w", o.Name, err))
-					continue
+			return c.withBus(func(bus *machine.Bus) error {
+				var failed []error
+				for _, o := range orphans {
+					if err := c.removeMachine(bus, o.Name); err != nil {
+						failed = append(failed, fmt.Errorf("removing %s: %w", o.Name, err))
+						continue
+					}
+					fmt.Fprintf(c.IO.Err, "sbx: removed machine %s\n", o.Name)
+					c.removeMachineShims(o.Name)
 				}
-				fmt.Fprintf(c.IO.Err, "sbx: removed machine %s\n", o.Name)
-				c.removeMachineShims(o.Name)
-			}
-			return errors.Join(failed...)
+				return errors.Join(failed...)
+			})
 		},
 	}
 }

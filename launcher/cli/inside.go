@@ -33,7 +33,7 @@ func (c *Ctx) insideMachine() string {
 // an editor task calling sbx run works on both sides.
 func (c *Ctx) runHere(machine string, argv, extraEnv []string, root bool) error {
 	if root && os.Geteuid() != 0 {
-		return WithHint(fmt.Errorf("you are in machine %s already, as yourself", printable(machine)), "run it with sudo: sudo %s", shellJoin(argv))
+		return WithHint(fmt.Errorf("you are in machine %s already, as yourself", printable(machine)), "run it with sudo: sudo %s", printable(shellJoin(argv)))
 	}
 	env := Env{}
 	for k, v := range c.Env {
@@ -104,13 +104,4 @@ func printable(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// shellJoin quotes argv for a hint the user can paste.
-func shellJoin(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = shellQuote(printable(a))
-	}
-	return strings.Join(q, " ")
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
 	"github.com/sbxdev/sbx/launcher/safetext"
 )
@@ -39,12 +40,11 @@ and project.`,
 				}
 				return nil
 			}
-			bus, err := c.connect()
-			if err != nil {
+			var running []machine.Running
+			err = c.withBus(func(bus *machine.Bus) error {
+				running, err = bus.ListRunning(c.Context())
 				return err
-			}
-			defer bus.Close()
-			running, err := bus.ListRunning(c.Context())
+			})
 			if err != nil {
 				return err
 			}

@@ -33,62 +33,62 @@ which needs no password.`,
 			if !bridge.IsTerminal(c.IO.In) || !bridge.IsTerminal(c.IO.OutFile) {
 				return WithHint(errors.New("sbx login needs a terminal"), "to run a command without one: sbx run COMMAND")
 			}
-			bus, err := c.connect()
-			if err != nil {
-				return err
-			}
-			defer bus.Close()
-			m, err := bus.Machine(c.Context(), t.Name)
-			if err != nil {
-				return err
-			}
-			if m == nil {
-				sc, cancel := c.within(startTimeout)
-				err := sc.start(bus, t)
-				cancel()
-				if err != nil {
-					return err
-				}
-				if m, err = bus.Machine(c.Context(), t.Name); err != nil || m == nil {
-					return fmt.Errorf("machine %s stopped right after starting: %v", t.Name, err)
-				}
-			}
-			// Caught before the terminal is raw: their default action would
-			// end sbx and leave it so. Not SIGTTIN/SIGTTOU: in the
-			// background sbx must stop when it touches the terminal.
-			tstp := make(chan os.Signal, 4)
-			signal.Notify(tstp, unix.SIGTSTP)
-			defer signal.Stop(tstp)
-			ctx, stop := c.untilSignal(bridge.Terminating...)
-			defer stop()
-			master, _, err := bus.OpenLogin(c.Context(), t.Name)
-			if err != nil {
-				return err
-			}
-			gone := make(chan struct{})
-			go watchGone(ctx, bus, m, gone)
-
-			fmt.Fprintf(c.IO.Err, "Connected to %s. Press ^] three times within 1s to exit.\n", t.Name)
-			br, err := bridge.Start(bridge.Options{Master: master, Input: c.IO.In, Output: c.IO.OutFile, Size: c.IO.In, Console: true})
-			if err != nil {
-				master.Close()
-				return fmt.Errorf("connecting the terminal to %s's console: %w", t.Name, err)
-			}
-			defer br.Close() // on every path, panics included
-			machineGone, sig := relayConsole(ctx, br, gone, tstp)
-			br.Close()
-			switch {
-			case sig != 0:
-				fmt.Fprintf(c.IO.Err, "\nConnection to %s closed (%s).\n", t.Name, unix.SignalName(sig))
-				return &ExitError{Code: 128 + int(sig)}
-			case machineGone:
-				fmt.Fprintf(c.IO.Err, "\nMachine %s stopped; connection closed.\n", t.Name)
-			default:
-				fmt.Fprintf(c.IO.Err, "\nConnection to %s closed.\n", t.Name)
-			}
-			return nil
+			return c.withBus(func(bus *machine.Bus) error { return c.login(bus, t) })
 		},
 	}
+}
+
+// login connects the terminal to t's console, starting t first if needed.
+func (c *Ctx) login(bus *machine.Bus, t *target) error {
+	m, err := bus.Machine(c.Context(), t.Name)
+	if err != nil {
+		return err
+	}
+	if m == nil {
+		sc, cancel := c.within(startTimeout)
+		err := sc.start(bus, t)
+		cancel()
+		if err != nil {
+			return err
+		}
+		if m, err = bus.Machine(c.Context(), t.Name); err != nil || m == nil {
+			return fmt.Errorf("machine %s stopped right after starting: %v", t.Name, err)
+		}
+	}
+	// Caught before the terminal is raw: their default action would
+	// end sbx and leave it so. Not SIGTTIN/SIGTTOU: in the
+	// background sbx must stop when it touches the terminal.
+	tstp := make(chan os.Signal, 4)
+	signal.Notify(tstp, unix.SIGTSTP)
+	defer signal.Stop(tstp)
+	ctx, stop := c.untilSignal(bridge.Terminating...)
+	defer stop()
+	master, _, err := bus.OpenLogin(c.Context(), t.Name)
+	if err != nil {
+		return err
+	}
+	gone := make(chan struct{})
+	go watchGone(ctx, bus, m, gone)
+
+	fmt.Fprintf(c.IO.Err, "Connected to %s. Press ^] three times within 1s to exit.\n", t.Name)
+	br, err := bridge.Start(bridge.Options{Master: master, Input: c.IO.In, Output: c.IO.OutFile, Size: c.IO.In, Console: true})
+	if err != nil {
+		master.Close()
+		return fmt.Errorf("connecting the terminal to %s's console: %w", t.Name, err)
+	}
+	defer br.Close() // on every path, panics included
+	machineGone, sig := relayConsole(ctx, br, gone, tstp)
+	br.Close()
+	switch {
+	case sig != 0:
+		fmt.Fprintf(c.IO.Err, "\nConnection to %s closed (%s).\n", t.Name, unix.SignalName(sig))
+		return &ExitError{Code: 128 + int(sig)}
+	case machineGone:
+		fmt.Fprintf(c.IO.Err, "\nMachine %s stopped; connection closed.\n", t.Name)
+	default:
+		fmt.Fprintf(c.IO.Err, "\nConnection to %s closed.\n", t.Name)
+	}
+	return nil
 }
 
 // relayConsole waits until the console ends: the escape or the host

@@ -99,13 +99,18 @@ type rootError struct {
 
 func (e *rootError) Error() string { return e.msg }
 
-// connect opens the system bus with a message fit for users.
-func (c *Ctx) connect() (*machine.Bus, error) {
+// withBus connects to the system bus (with a message fit for users when
+// it cannot), calls fn and closes the connection.
+func (c *Ctx) withBus(fn func(bus *machine.Bus) error) error {
 	bus, err := machine.Connect(c.Context())
 	if errors.Is(err, machine.ErrNoSystemd) {
-		return nil, WithHint(err, "sbx runs machines with systemd-nspawn and systemd-machined; use a host booted with systemd")
+		return WithHint(err, "sbx runs machines with systemd-nspawn and systemd-machined; use a host booted with systemd")
 	}
-	return bus, err
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	return fn(bus)
 }
 
 // runRootSpec is runRoot with data (a spec) on the helper's standard
@@ -121,4 +126,19 @@ func (c *Ctx) runRootSpec(bus *machine.Bus, unit, op, arg string, data []byte, s
 		inw.Close()
 	}()
 	return c.runRootWith(bus, unit, op, arg, in, show)
+}
+
+// runRootOn runs a privileged operation on machine name in the unit
+// sbx-OP-NAME.service, so two of the same kind never run at once.
+func (c *Ctx) runRootOn(bus *machine.Bus, name, op, arg string, show func(builder.Event)) error {
+	return c.runRootOnWith(bus, name, op, arg, nil, show)
+}
+
+// runRootOnWith is runRootOn with input passed as the unit's stdin.
+func (c *Ctx) runRootOnWith(bus *machine.Bus, name, op, arg string, input *os.File, show func(builder.Event)) error {
+	err := c.runRootWith(bus, "sbx-"+op+"-"+name+".service", op, arg, input, show)
+	if errors.Is(err, errBusy) {
+		return WithHint(fmt.Errorf("another sbx %s of %s is running", op, name), "wait for it to finish and try again")
+	}
+	return err
 }

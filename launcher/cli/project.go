@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/bridge"
@@ -29,43 +28,74 @@ func (c *Ctx) home() string {
 
 // loadProject finds and parses the .sandbox above dir.
 func (c *Ctx) loadProject(dir string) (*project, error) {
+	f, err := c.sandboxAt(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &project{File: f, Name: f.Machine.Name}, nil
+}
+
+// sandboxAt finds the .sandbox from dir (relative to where sbx works)
+// upward and parses it once; no file, or a parse error (file:line), comes
+// with its fix as the hint.
+func (c *Ctx) sandboxAt(dir string) (*sandboxfile.File, error) {
+	path, err := c.findSandbox(dir)
+	if err != nil {
+		return nil, err
+	}
+	f, err := sandboxfile.Load(path, c.home())
+	var pe *sandboxfile.ParseError
+	if errors.As(err, &pe) && pe.Hint != "" {
+		return nil, WithHint(err, "%s", pe.Hint)
+	}
+	return f, err
+}
+
+// findSandbox finds the path of the .sandbox from dir upward.
+func (c *Ctx) findSandbox(dir string) (string, error) {
+	dir, err := c.abs(dir)
+	if err != nil {
+		return "", err
+	}
 	path, err := sandboxfile.Find(dir)
 	if errors.Is(err, sandboxfile.ErrNotFound) {
 		hint := "create one with `sbx init` in the project's top directory"
 		if c.Cmd != nil && strings.Contains(c.Cmd.Args, "NAME") { // only where NAME is a form of the command
 			hint += ", or name a machine: sbx " + c.Cmd.Name + " NAME"
 		}
-		return nil, WithHint(err, "%s", hint)
+		return "", WithHint(err, "%s", hint)
 	}
+	return path, err
+}
+
+// checkOwner refuses a .sandbox that other users could have written, with
+// the fix as the hint.
+func checkOwner(path string) error {
+	err := trust.CheckOwner(path, os.Getuid())
+	var oe *trust.OwnerError
+	if errors.As(err, &oe) && oe.Fix != "" {
+		return WithHint(err, "%s", oe.Fix)
+	}
+	return err
+}
+
+// checkTrust opens the user's trust store and says how f stands in it.
+func (c *Ctx) checkTrust(f *sandboxfile.File) (trust.Store, trust.Status, error) {
+	store, err := trust.Open(c.Env)
 	if err != nil {
-		return nil, err
+		return trust.Store{}, 0, err
 	}
-	f, err := sandboxfile.Load(path, c.home())
-	if err != nil {
-		var pe *sandboxfile.ParseError
-		if errors.As(err, &pe) && pe.Hint != "" {
-			return nil, WithHint(err, "%s", pe.Hint)
-		}
-		return nil, err
-	}
-	return &project{File: f, Name: f.Machine.Name}, nil
+	st, err := store.Check(f)
+	return store, st, err
 }
 
 // requireTrust refuses to act on a .sandbox the user has not allowed: its
 // Setup= lines run as root in the machine.
 func (c *Ctx) requireTrust(p *project) error {
-	store, err := trust.Open(c.Env)
-	if err != nil {
+	if err := checkOwner(p.File.Path); err != nil {
 		return err
 	}
-	if err := trust.CheckOwner(p.File.Path, os.Getuid()); err != nil {
-		var oe *trust.OwnerError
-		if errors.As(err, &oe) && oe.Fix != "" {
-			return WithHint(err, "%s", oe.Fix)
-		}
-		return err
-	}
-	st, err := store.Check(p.File)
+	_, st, err := c.checkTrust(p.File)
 	if err != nil {
 		return err
 	}
@@ -88,20 +118,13 @@ func (c *Ctx) spec(p *project) (*contract.Spec, error) {
 	if err := sandboxfile.CheckRoot(f.Root, c.home()); err != nil {
 		return nil, err
 	}
-	u, g, err := currentIdentity()
+	u, err := c.currentUser(f.Exec.Shell)
 	if err != nil {
 		return nil, err
 	}
-	shell := f.Exec.Shell
-	if shell == "" {
-		shell = c.Env["SHELL"]
-	}
-	if !filepath.IsAbs(shell) {
-		shell = "/bin/bash"
-	}
 	s := contract.FromFile(f)
 	s.Name = p.Name
-	s.User = contract.User{Name: u.Name, UID: u.UID, Group: g.Name, GID: u.GID, Home: u.Home, Shell: shell, Groups: hostGroups(u)}
+	s.User = u
 	s.Lang = c.Env["LANG"]
 	for _, b := range f.Files.Binds {
 		if _, err := os.Stat(b.Host); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/sbxdev/sbx/launcher/agent"
+	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
 )
 
@@ -133,11 +134,10 @@ func (c *Ctx) runProject(p *project, o runOpts) error {
 
 // ensureRunning creates p's machine if it does not exist and starts it.
 func (c *Ctx) ensureRunning(p *project) error {
-	bus, err := c.connect()
-	if err != nil {
-		return err
-	}
-	defer bus.Close()
+	return c.withBus(func(bus *machine.Bus) error { return c.ensureRunningOn(bus, p) })
+}
+
+func (c *Ctx) ensureRunningOn(bus *machine.Bus, p *project) error {
 	meta, err := nspawn.ReadMeta(p.Name)
 	if err != nil || meta.State != nspawn.StateReady {
 		if err := c.create(bus, p); err != nil {

@@ -105,11 +105,7 @@ func (c *Ctx) autoShell(cdFile string, root bool, env []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := trust.Open(c.Env)
-	if err != nil {
-		return err
-	}
-	st, err := store.Check(p.File)
+	store, st, err := c.checkTrust(p.File)
 	if err != nil {
 		return err
 	}

@@ -91,12 +91,7 @@ func (c *Ctx) onMachine(args []string, timeout time.Duration, fn func(c *Ctx, bu
 	}
 	tc, cancel := c.within(timeout)
 	defer cancel()
-	bus, err := tc.connect()
-	if err != nil {
-		return err
-	}
-	defer bus.Close()
-	return fn(tc, bus, t)
+	return tc.withBus(func(bus *machine.Bus) error { return fn(tc, bus, t) })
 }
 
 // currentProject loads the project around the current directory.
