@@ -137,6 +137,7 @@ func (c *Ctx) ensureRunning(p *project) error {
 	return c.withBus(func(bus *machine.Bus) error { return c.ensureRunningOn(bus, p) })
 }
 
+// ensureRunningOn is ensureRunning once connected.
 func (c *Ctx) ensureRunningOn(bus *machine.Bus, p *project) error {
 	meta, err := nspawn.ReadMeta(p.Name)
 	if err != nil || meta.State != nspawn.StateReady {
