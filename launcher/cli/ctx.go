@@ -106,18 +106,28 @@ func (c *Ctx) abs(path string) (string, error) {
 	return filepath.Abs(path)
 }
 
-// setDir applies a -C flag: later steps work in dir (relative to the
-// directory sbx works in so far), which must be a directory one can enter.
+// setDir applies a -C flag: later steps work in dir, which must be a
+// directory one can enter. It is resolved as chdir would: relative to the
+// real directory sbx works in so far, ".." after a symbolic link going to
+// the link target's parent; c.Dir is its real path.
 func (c *Ctx) setDir(dir string) error {
 	if dir == "" {
 		return nil
 	}
-	abs, err := c.abs(dir)
+	path := dir
+	if !filepath.IsAbs(dir) {
+		base, err := c.cwd()
+		if err != nil {
+			return fmt.Errorf("-C %s: %w", dir, err)
+		}
+		path = base + string(filepath.Separator) + dir // not Join, which drops "link/.." unresolved
+	}
+	real, err := filepath.EvalSymlinks(path)
 	if err == nil {
-		err = unix.Access(abs, unix.X_OK) // what chdir asks of it
+		err = unix.Access(real, unix.X_OK) // what chdir asks of it
 	}
 	if err == nil {
-		if fi, serr := os.Stat(abs); serr != nil {
+		if fi, serr := os.Stat(real); serr != nil {
 			err = serr
 		} else if !fi.IsDir() {
 			err = syscall.ENOTDIR
@@ -126,7 +136,7 @@ func (c *Ctx) setDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("-C %s: %w", dir, err)
 	}
-	c.Dir = abs
+	c.Dir = real
 	return nil
 }
 

@@ -103,6 +103,14 @@ func TestRunDashCFindsTheProjectThere(t *testing.T) {
 	if err := dispatch(c, []string{"run", "-C", "nosuch", "true"}); err == nil || !strings.Contains(err.Error(), "-C nosuch: ") {
 		t.Errorf("sbx run -C nosuch: %v; want a -C error", err)
 	}
+	// As chdir: ".." after a link is the parent of the link's target.
+	if err := os.Symlink(filepath.Join(proj, "sub"), filepath.Join(tmp, "link")); err != nil {
+		t.Fatal(err)
+	}
+	c.Dir = tmp
+	if err := c.setDir("link/../sub"); err != nil || c.Dir != filepath.Join(proj, "sub") {
+		t.Errorf("-C link/../sub: dir %q, %v; want %s", c.Dir, err, filepath.Join(proj, "sub"))
+	}
 }
 
 // TestCancelStopsALifecycleWait: a start whose machine never gets ready
