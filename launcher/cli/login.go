@@ -55,9 +55,10 @@ func (c *Ctx) login(bus *machine.Bus, t *target) error {
 			return fmt.Errorf("machine %s stopped right after starting: %v", t.Name, err)
 		}
 	}
-	// Caught before the terminal is raw: their default action would
-	// end sbx and leave it so. Not SIGTTIN/SIGTTOU: in the
-	// background sbx must stop when it touches the terminal.
+	// Caught before the terminal is raw: their default action would end
+	// sbx and leave it so (the terminating ones end ctx, see
+	// relayConsole). Not SIGTTIN/SIGTTOU: in the background sbx must stop
+	// when it touches the terminal.
 	tstp := make(chan os.Signal, 4)
 	signal.Notify(tstp, unix.SIGTSTP)
 	defer signal.Stop(tstp)
