@@ -152,25 +152,15 @@ func findSandbox(dir string) (string, error) {
 }
 
 // loadSandbox reads and parses the .sandbox at path once; a parse error
-// keeps its file:line message and carries its fix as the hint.
+// keeps its file:line message and carries its fix as its hint.
 func loadSandbox(c *Ctx, path string) (*sandboxfile.File, error) {
-	f, err := sandboxfile.Load(path, c.home())
-	var pe *sandboxfile.ParseError
-	if errors.As(err, &pe) && pe.Hint != "" {
-		return nil, WithHint(err, "%s", pe.Hint)
-	}
-	return f, err
+	return sandboxfile.Load(path, c.home())
 }
 
-// checkOwner refuses a .sandbox that other users could have written, with
-// the fix as the hint.
+// checkOwner refuses a .sandbox that other users could have written; the
+// *trust.OwnerError carries the fix as its hint.
 func checkOwner(path string) error {
-	err := trust.CheckOwner(path, os.Getuid())
-	var oe *trust.OwnerError
-	if errors.As(err, &oe) {
-		return WithHint(err, "%s", oe.Fix)
-	}
-	return err
+	return trust.CheckOwner(path, os.Getuid())
 }
 
 // dirArg is the directory the trust commands start from.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/contract"
+	"github.com/sbxdev/sbx/launcher/hint"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 	"github.com/sbxdev/sbx/launcher/trust"
 )
@@ -51,11 +52,7 @@ func (c *Ctx) loadProject(dir string) (*project, error) {
 	}
 	f, err := sandboxfile.Load(path, c.home())
 	if err != nil {
-		var pe *sandboxfile.ParseError
-		if errors.As(err, &pe) && pe.Hint != "" {
-			return nil, WithHint(err, "%s", pe.Hint)
-		}
-		return nil, err
+		return nil, err // a *sandboxfile.ParseError carries its own hint
 	}
 	return &project{File: f, Name: f.Machine.Name}, nil
 }
@@ -68,11 +65,7 @@ func (c *Ctx) requireTrust(p *project) error {
 		return err
 	}
 	if err := trust.CheckOwner(p.File.Path, os.Getuid()); err != nil {
-		var oe *trust.OwnerError
-		if errors.As(err, &oe) && oe.Fix != "" {
-			return WithHint(err, "%s", oe.Fix)
-		}
-		return err
+		return err // a *trust.OwnerError carries its own hint
 	}
 	st, err := store.Check(p.File)
 	if err != nil {
@@ -128,11 +121,10 @@ func (c *Ctx) spec(p *project) (*contract.Spec, error) {
 // file and offers to trust it instead of refusing.
 func (c *Ctx) requireTrustInteractive(p *project) error {
 	err := c.requireTrust(p)
-	var hint *HintError
-	if err == nil || !errors.As(err, &hint) || !c.interactive() {
+	if err == nil || hint.Of(err) == "" || !c.interactive() {
 		return err
 	}
-	fmt.Fprintf(c.IO.Err, "sbx: %v. It says:\n\n%s\n", hint.Err, indent(string(p.File.Data)))
+	fmt.Fprintf(c.IO.Err, "sbx: %v. It says:\n\n%s\n", err, indent(string(p.File.Data)))
 	if cerr := c.confirm("Trust it (like sbx allow) and go on?"); cerr != nil {
 		return err
 	}
