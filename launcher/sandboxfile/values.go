@@ -7,36 +7,30 @@ import (
 	"strings"
 )
 
-func setName(p *parser, v string) *valueError {
-	if err := ValidName(v); err != nil {
-		return bad(err.Error(), "use lower-case letters, digits and '-', e.g. Name=myproj")
-	}
-	p.f.Machine.Name = v
-	return nil
-}
+// The keys whose value is stored as written once its validator (valid.go,
+// run again on the root side) accepts it.
+var (
+	setName = setValid(ValidName, "use lower-case letters, digits and '-', e.g. Name=myproj",
+		func(f *File) *string { return &f.Machine.Name })
+	setDistribution = setValid(ValidDistribution, "Distribution= is debian or ubuntu",
+		func(f *File) *string { return &f.Machine.Distribution })
+	setRelease = setValid(ValidRelease, "use the codename in lower case, e.g. Release=trixie or Release=noble, not a version number",
+		func(f *File) *string { return &f.Machine.Release })
+	setMirror   = setValid(ValidMirror, "", func(f *File) *string { return &f.Machine.Mirror })
+	setHostname = setValid(ValidHostname, "", func(f *File) *string { return &f.Machine.Hostname })
+)
 
-func setDistribution(p *parser, v string) *valueError {
-	if err := ValidDistribution(v); err != nil {
-		return bad(err.Error(), "Distribution= is debian or ubuntu")
+// setValid is the setter of a key checked by valid: a value it refuses is
+// a bad value with hint ("" for the key's example); one it accepts is
+// stored in the field of the file.
+func setValid(valid func(string) error, hint string, field func(*File) *string) func(*parser, string) *valueError {
+	return func(p *parser, v string) *valueError {
+		if err := valid(v); err != nil {
+			return bad(err.Error(), hint)
+		}
+		*field(p.f) = v
+		return nil
 	}
-	p.f.Machine.Distribution = v
-	return nil
-}
-
-func setRelease(p *parser, v string) *valueError {
-	if err := ValidRelease(v); err != nil {
-		return bad(err.Error(), "use the codename in lower case, e.g. Release=trixie or Release=noble, not a version number")
-	}
-	p.f.Machine.Release = v
-	return nil
-}
-
-func setMirror(p *parser, v string) *valueError {
-	if err := ValidMirror(v); err != nil {
-		return bad(err.Error(), "")
-	}
-	p.f.Machine.Mirror = v
-	return nil
 }
 
 func setPackages(p *parser, v string) *valueError {
@@ -53,14 +47,6 @@ func setPackages(p *parser, v string) *valueError {
 			p.f.Machine.Packages = append(p.f.Machine.Packages, name)
 		}
 	}
-	return nil
-}
-
-func setHostname(p *parser, v string) *valueError {
-	if err := ValidHostname(v); err != nil {
-		return bad(err.Error(), "")
-	}
-	p.f.Machine.Hostname = v
 	return nil
 }
 
