@@ -33,8 +33,23 @@ func setValid(valid func(string) error, hint string, field func(*File) *string) 
 	}
 }
 
-func setPackages(p *parser, v string) *valueError {
+// addNames adds each space-separated name in v to list, once, after check
+// accepts it: the list keys (Packages=, PassEnvironment=) may repeat a
+// name, within a line and across lines.
+func addNames(list *[]string, v string, check func(name string) *valueError) *valueError {
 	for _, name := range strings.Fields(v) {
+		if err := check(name); err != nil {
+			return err
+		}
+		if !slices.Contains(*list, name) {
+			*list = append(*list, name)
+		}
+	}
+	return nil
+}
+
+func setPackages(p *parser, v string) *valueError {
+	return addNames(&p.f.Machine.Packages, v, func(name string) *valueError {
 		if i := strings.IndexAny(name, "=/:"); i >= 0 {
 			return bad(fmt.Sprintf("%q: only package names are supported, not versions (=), releases (/) or architectures (:)", name),
 				fmt.Sprintf("write Packages=%s", name[:i]))
@@ -43,11 +58,8 @@ func setPackages(p *parser, v string) *valueError {
 			return bad(err.Error(),
 				"package names are lower case letters, digits, '+', '-' and '.', separated by spaces")
 		}
-		if !slices.Contains(p.f.Machine.Packages, name) {
-			p.f.Machine.Packages = append(p.f.Machine.Packages, name)
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func setStopWhenIdle(p *parser, v string) *valueError {
@@ -83,16 +95,13 @@ func setEnvironment(p *parser, v string) *valueError {
 }
 
 func setPassEnvironment(p *parser, v string) *valueError {
-	for _, name := range strings.Fields(v) {
+	return addNames(&p.f.Exec.PassEnvironment, v, func(name string) *valueError {
 		if !envNameRE().MatchString(name) {
 			return bad(fmt.Sprintf("%q is not a valid variable name", name),
 				"list names only, separated by spaces, e.g. PassEnvironment=SSH_AUTH_SOCK TERM_PROGRAM")
 		}
-		if !slices.Contains(p.f.Exec.PassEnvironment, name) {
-			p.f.Exec.PassEnvironment = append(p.f.Exec.PassEnvironment, name)
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func setPrivate(p *parser, v string) *valueError {
