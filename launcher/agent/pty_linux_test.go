@@ -121,9 +121,7 @@ func TestPTYCtrlCAndTerminalRestored(t *testing.T) {
 	if code := exitCode(t, cmd); code != 130 {
 		t.Errorf("exit %d, want 130", code)
 	}
-	if after := u.Termios(); after != before {
-		t.Errorf("terminal not restored:\nbefore %+v\nafter  %+v", before, after)
-	}
+	u.WantRestored(before, "after Ctrl-C")
 }
 
 func TestPTYRestoredWhenClientGetsSIGTERM(t *testing.T) {
@@ -132,9 +130,7 @@ func TestPTYRestoredWhenClientGetsSIGTERM(t *testing.T) {
 	if code := exitCode(t, cmd); code != 143 {
 		t.Errorf("exit %d, want 143", code)
 	}
-	if after := u.Termios(); after != before {
-		t.Errorf("terminal not restored after SIGTERM")
-	}
+	u.WantRestored(before, "after SIGTERM")
 }
 
 func TestMixedTerminalAndPipes(t *testing.T) {
