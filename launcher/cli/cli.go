@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/sbxdev/sbx/launcher/hint"
 	"github.com/sbxdev/sbx/launcher/machine"
 )
 
@@ -98,21 +99,25 @@ func (e *UsageError) Error() string { return e.Msg }
 // Usagef builds a UsageError.
 func Usagef(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
 
-// HintError is an error with a line telling the user what to do next.
+// HintError is an error with a line telling the user what to do next, for
+// errors that do not carry one of their own (see launcher/hint).
 type HintError struct {
 	Err  error
-	Hint string
+	next string
 }
 
 func (e *HintError) Error() string { return e.Err.Error() }
 func (e *HintError) Unwrap() error { return e.Err }
 
+// Hint is the next step report prints under the error.
+func (e *HintError) Hint() string { return e.next }
+
 // WithHint attaches a next-step hint to err.
-func WithHint(err error, hint string, a ...any) error {
+func WithHint(err error, format string, a ...any) error {
 	if err == nil {
 		return nil
 	}
-	return &HintError{Err: err, Hint: fmt.Sprintf(hint, a...)}
+	return &HintError{Err: err, next: fmt.Sprintf(format, a...)}
 }
 
 // notAuthorizedHint is the next step when polkit refused a machine call.
@@ -144,9 +149,10 @@ func (c *Ctx) report(err error) int {
 	}
 	// Errors name directories and quote .sandbox lines: untrusted text.
 	fmt.Fprintf(c.IO.Err, "sbx: %s\n", safetext.Escape(err.Error()))
-	var hint *HintError
-	if errors.As(err, &hint) && hint.Hint != "" {
-		fmt.Fprintf(c.IO.Err, "  %s\n", safetext.Escape(hint.Hint))
+	// The one place hints are printed: the outermost one in the chain,
+	// whichever error type carries it (hint.Of).
+	if h := hint.Of(err); h != "" {
+		fmt.Fprintf(c.IO.Err, "  %s\n", safetext.Escape(h))
 	} else if errors.Is(err, machine.ErrNotAuthorized) {
 		fmt.Fprintf(c.IO.Err, "  %s\n", notAuthorizedHint)
 	}

@@ -3,11 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sbxdev/sbx/launcher/hint"
 	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
 )
@@ -30,7 +30,7 @@ func shortCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-func wantErr(t *testing.T, err error, msg, hint string) {
+func wantErr(t *testing.T, err error, msg, want string) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("no error, want %q", msg)
@@ -38,9 +38,8 @@ func wantErr(t *testing.T, err error, msg, hint string) {
 	if !strings.Contains(err.Error(), msg) {
 		t.Errorf("error %q, want it to say %q", err, msg)
 	}
-	var h *HintError
-	if !errors.As(err, &h) || !strings.Contains(h.Hint, hint) {
-		t.Errorf("error %q has hint %v, want one saying %q", err, h, hint)
+	if h := hint.Of(err); h == "" || !strings.Contains(h, want) {
+		t.Errorf("error %q has hint %q, want one saying %q", err, h, want)
 	}
 }
 

@@ -79,25 +79,23 @@ func (c *Ctx) runRootWith(bus *machine.Bus, unit, op, arg string, input *os.File
 	case last.Done:
 		return nil
 	case last.Error != "":
-		var e error = &rootError{msg: last.Error, code: last.Code}
-		if last.Hint != "" {
-			e = WithHint(e, "%s", last.Hint)
-		}
-		return e
+		return &rootError{msg: last.Error, hint: last.Hint, code: last.Code}
 	default:
 		return WithHint(errors.New("the privileged step ended without a result"),
 			"see its log: sudo journalctl -u %s", unit)
 	}
 }
 
-// rootError is a failure reported by the privileged helper, with the exit
-// status sbx should end with (a failed Setup= command's own, for example).
+// rootError is a failure reported by the privileged helper, with its hint
+// and the exit status sbx should end with (a failed Setup= command's own,
+// for example).
 type rootError struct {
-	msg  string
-	code int
+	msg, hint string
+	code      int
 }
 
 func (e *rootError) Error() string { return e.msg }
+func (e *rootError) Hint() string  { return e.hint }
 
 // withBus connects to the system bus (with a message fit for users when
 // it cannot), calls fn and closes the connection.

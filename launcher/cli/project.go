@@ -8,6 +8,7 @@ import (
 
 	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/contract"
+	"github.com/sbxdev/sbx/launcher/hint"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 	"github.com/sbxdev/sbx/launcher/trust"
 )
@@ -43,12 +44,7 @@ func (c *Ctx) sandboxAt(dir string) (*sandboxfile.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := sandboxfile.Load(path, c.home())
-	var pe *sandboxfile.ParseError
-	if errors.As(err, &pe) && pe.Hint != "" {
-		return nil, WithHint(err, "%s", pe.Hint)
-	}
-	return f, err
+	return sandboxfile.Load(path, c.home()) // a *sandboxfile.ParseError carries its own hint
 }
 
 // findSandbox finds the path of the .sandbox from dir upward.
@@ -68,15 +64,10 @@ func (c *Ctx) findSandbox(dir string) (string, error) {
 	return path, err
 }
 
-// checkOwner refuses a .sandbox that other users could have written, with
-// the fix as the hint.
+// checkOwner refuses a .sandbox that other users could have written; the
+// *trust.OwnerError carries the fix as its hint.
 func checkOwner(path string) error {
-	err := trust.CheckOwner(path, os.Getuid())
-	var oe *trust.OwnerError
-	if errors.As(err, &oe) && oe.Fix != "" {
-		return WithHint(err, "%s", oe.Fix)
-	}
-	return err
+	return trust.CheckOwner(path, os.Getuid())
 }
 
 // checkTrust opens the user's trust store and says how f stands in it.
@@ -142,11 +133,10 @@ func (c *Ctx) spec(p *project) (*contract.Spec, error) {
 // file and offers to trust it instead of refusing.
 func (c *Ctx) requireTrustInteractive(p *project) error {
 	err := c.requireTrust(p)
-	var hint *HintError
-	if err == nil || !errors.As(err, &hint) || !c.interactive() {
+	if err == nil || hint.Of(err) == "" || !c.interactive() {
 		return err
 	}
-	fmt.Fprintf(c.IO.Err, "sbx: %v. It says:\n\n%s\n", hint.Err, indent(string(p.File.Data)))
+	fmt.Fprintf(c.IO.Err, "sbx: %v. It says:\n\n%s\n", err, indent(string(p.File.Data)))
 	if cerr := c.confirm("Trust it (like sbx allow) and go on?"); cerr != nil {
 		return err
 	}
