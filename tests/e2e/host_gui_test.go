@@ -122,7 +122,7 @@ func stopPipeWire(t *testing.T) {
 // command in the machine's runtime directory.
 func noRelaysLeft(t *testing.T) {
 	t.Helper()
-	out := must(t, "root", "ls -A /var/lib/sbx/machines/"+hostIntName+"/")
+	out := must(t, "root", "ls -A /var/lib/sbx/machines/"+hostInt(t)+"/")
 	for _, prefix := range []string{"wayland.", "pulse.", "pipewire.", "xauth.", "ssh-agent."} {
 		if strings.Contains(out, prefix) {
 			t.Errorf("%s* left in the machine's runtime directory after the command:\n%s", prefix, out)
