@@ -33,18 +33,17 @@ import (
 //   - Joining (every command): the command is forked straight into the
 //     scope's cgroup (clone3 CLONE_INTO_CGROUP, no extra step; in the
 //     cgroup2 hierarchy, where systemd tracks processes also on a host
-//     with the hybrid layout) with the
-//     variables pam_systemd gave the holder: XDG_SESSION_ID,
-//     XDG_SESSION_CLASS, XDG_SESSION_TYPE, XDG_RUNTIME_DIR,
-//     DBUS_SESSION_BUS_ADDRESS. The warm cost is one read of logind's state
-//     file of the session (what sd_session_get_state reads) and a dup of
-//     the cgroup's descriptor.
+//     with the hybrid layout) with the variables pam_systemd gave the
+//     holder: XDG_SESSION_ID, XDG_SESSION_CLASS, XDG_SESSION_TYPE,
+//     XDG_RUNTIME_DIR, DBUS_SESSION_BUS_ADDRESS. The warm cost is one read
+//     of logind's state file of the session (what sd_session_get_state
+//     reads) and a dup of the cgroup's descriptor.
 //
 // PTY and pipe commands join the same session (a session's terminal is
 // the holder's: none). Root's commands (`sbx run --root`) join none: they
 // are the machine's administration, run as a system service's, and the
 // owner ending the session must not kill an apt-get of root. Where no
-// session can be opened (no logind, no PAM file, no clone3), commands get
+// session can be opened (no logind or pam_systemd, no clone3), commands get
 // the lingering manager's XDG_RUNTIME_DIR and bus only, and the agent
 // tries again after sessionRetry.
 
