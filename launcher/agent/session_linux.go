@@ -105,6 +105,7 @@ func (s *Server) start(h *runHeader, peerUID int, fds []int) (*session, int, str
 	}
 	// The session's variables first: what the host sent (-e) wins.
 	env := guestEnv(append(s.users.env(u), h.Env...), u, h.usesPTY(), h.Term)
+	note += linkGPG(runtimeBase, u, env)
 	pathVar, _ := envValue(env, "PATH")
 	exe, ok := lookPath(h.Argv[0], pathVar, dir)
 	if !ok {
