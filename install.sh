@@ -31,6 +31,10 @@ ZSH_COMPLETION=/usr/local/share/zsh/site-functions/_sbx
 FISH_COMPLETION=/etc/fish/completions/sbx.fish
 FISH_COMPLETION_OLD=/usr/local/share/fish/vendor_completions.d/sbx.fish
 MANPAGE=/usr/local/share/man/man1/sbx.1
+# Written by sbx itself (launcher/builder/lock.go) on its first restore, rm,
+# export or snapshot; it applies to every nspawn machine, so it goes with sbx.
+BUSY_DROPIN=/etc/systemd/system/systemd-nspawn@.service.d/sbx-busy.conf
+RUNDIR=/run/sbx
 GROUP=sbx
 
 say() { printf '%s\n' "$*"; }
@@ -163,6 +167,13 @@ remove() {
 if [ "$uninstall" = yes ]; then
 	uninstall_added
 	remove "$LINK" "$LIBDIR" "$RULE" "$PKLA" "$BASH_COMPLETION" "$ZSH_COMPLETION" "$FISH_COMPLETION" "$FISH_COMPLETION_OLD" "$MANPAGE"
+	if [ -e "$BUSY_DROPIN" ]; then
+		remove "$BUSY_DROPIN"
+		rmdir "${BUSY_DROPIN%/*}" 2>/dev/null || true
+		systemctl daemon-reload || warn "systemctl daemon-reload failed; run it to forget $BUSY_DROPIN"
+	fi
+	# Locks and busy marks of sbx operations; none runs once sbx is gone.
+	remove "$RUNDIR"
 	# Runtime directories of existing machines stay while there are any.
 	if [ -d "$STATEDIR/machines" ]; then
 		if rmdir "$STATEDIR/machines" 2>/dev/null; then
@@ -178,7 +189,8 @@ if [ "$uninstall" = yes ]; then
 	fi
 	say ""
 	say "sbx is uninstalled. Machines in /var/lib/machines and their settings in"
-	say "/etc/systemd/nspawn were left alone (list: machinectl list-images;"
+	say "/etc/systemd/nspawn (and their device drop-ins in"
+	say "/etc/systemd/system/systemd-nspawn@NAME.service.d) were left alone (list: machinectl list-images;"
 	say "remove one: machinectl remove NAME). Distribution packages that were there"
 	say "before, or that sbx runs with (systemd-container, debootstrap, polkit), were kept."
 	exit 0

@@ -81,9 +81,7 @@ func TestTerminalSessionHungUpOnSIGTERMAndSIGHUP(t *testing.T) {
 		if code := exitCode(t, cmd); code != 128+int(sig) {
 			t.Errorf("%v: exit %d, want %d", sig, code, 128+int(sig))
 		}
-		if after := u.Termios(); after != before {
-			t.Errorf("%v: terminal not restored", sig)
-		}
+		u.WantRestored(before, "after "+sig.String())
 		waitFor(t, 5*time.Second, "the session's processes to end", func() bool { return !alive(shell) && !alive(job) })
 	}
 }
@@ -166,7 +164,5 @@ func TestRawTerminalStopIsSbxAlone(t *testing.T) {
 	if code := exitCode(t, cmd); code != 4 {
 		t.Errorf("exit %d, want 4", code)
 	}
-	if after := u.Termios(); after != before {
-		t.Error("terminal not restored at the end")
-	}
+	u.WantRestored(before, "at the end")
 }

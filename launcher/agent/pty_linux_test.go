@@ -100,12 +100,20 @@ func TestPTYFollowsResize(t *testing.T) {
 	}
 }
 
-func TestPTYCtrlCAndTerminalRestored(t *testing.T) {
+// startSleeper runs a command that says ready and sleeps, its terminal a
+// new user terminal; before is that terminal's mode before the client ran.
+func startSleeper(t *testing.T) (u *userTerm, cmd *exec.Cmd, before unix.Termios) {
+	t.Helper()
 	sock, _ := startServer(t, 0)
-	u := newUserTerm(t, 24, 80)
-	before := u.Termios()
-	cmd := u.client(sock, sh(`echo ready; exec sleep 100`), nil, nil, nil)
+	u = newUserTerm(t, 24, 80)
+	before = u.Termios()
+	cmd = u.client(sock, sh(`echo ready; exec sleep 100`), nil, nil, nil)
 	u.Expect("ready")
+	return u, cmd, before
+}
+
+func TestPTYCtrlCAndTerminalRestored(t *testing.T) {
+	u, cmd, before := startSleeper(t)
 	if during := u.Termios(); during.Lflag&unix.ICANON != 0 || during.Lflag&unix.ECHO != 0 {
 		t.Errorf("host terminal not in raw mode while the command runs: lflag %#x", during.Lflag)
 	}
@@ -113,24 +121,16 @@ func TestPTYCtrlCAndTerminalRestored(t *testing.T) {
 	if code := exitCode(t, cmd); code != 130 {
 		t.Errorf("exit %d, want 130", code)
 	}
-	if after := u.Termios(); after != before {
-		t.Errorf("terminal not restored:\nbefore %+v\nafter  %+v", before, after)
-	}
+	u.WantRestored(before, "after Ctrl-C")
 }
 
 func TestPTYRestoredWhenClientGetsSIGTERM(t *testing.T) {
-	sock, _ := startServer(t, 0)
-	u := newUserTerm(t, 24, 80)
-	before := u.Termios()
-	cmd := u.client(sock, sh(`echo ready; exec sleep 100`), nil, nil, nil)
-	u.Expect("ready")
+	u, cmd, before := startSleeper(t)
 	cmd.Process.Signal(syscall.SIGTERM)
 	if code := exitCode(t, cmd); code != 143 {
 		t.Errorf("exit %d, want 143", code)
 	}
-	if after := u.Termios(); after != before {
-		t.Errorf("terminal not restored after SIGTERM")
-	}
+	u.WantRestored(before, "after SIGTERM")
 }
 
 func TestMixedTerminalAndPipes(t *testing.T) {

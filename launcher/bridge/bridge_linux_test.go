@@ -79,9 +79,7 @@ func TestCopiesBothWaysInRawModeAndRestores(t *testing.T) {
 	guest.Write([]byte("printed\n"))
 	host.Expect("printed\r\n")
 	b.Close()
-	if after := host.Termios(); after != before {
-		t.Errorf("terminal not restored:\n%+v\n%+v", before, after)
-	}
+	host.WantRestored(before, "by Close")
 }
 
 func TestFollowsHostSizeOnSIGWINCH(t *testing.T) {
@@ -103,9 +101,7 @@ func TestFinishReadsTheTailUntilEIO(t *testing.T) {
 	guest.Close() // the command exited: nobody holds the slave
 	b.Finish()
 	host.Expect("xEND")
-	if after := host.Termios(); after != before {
-		t.Error("terminal not restored by Finish")
-	}
+	host.WantRestored(before, "by Finish")
 }
 
 func TestFinishDoesNotHangWhileABackgroundProcessHoldsTheSlave(t *testing.T) {
@@ -128,9 +124,7 @@ func TestRestoreOnPanicInAnyGoroutine(t *testing.T) {
 		panic("boom")
 	}()
 	<-done
-	if after := host.Termios(); after != before {
-		t.Error("terminal not restored on panic")
-	}
+	host.WantRestored(before, "on panic")
 }
 
 func TestStopGivesTheTerminalBackAndResumeTakesItAgain(t *testing.T) {
@@ -145,9 +139,7 @@ func TestStopGivesTheTerminalBackAndResumeTakesItAgain(t *testing.T) {
 	}
 	b.Close()
 	b.Resume() // too late: nothing changes after Close
-	if after := host.Termios(); after != before {
-		t.Error("terminal not restored by Close after a Resume")
-	}
+	host.WantRestored(before, "by Close after a Resume")
 }
 
 func TestStartRejectsBlockingMaster(t *testing.T) {

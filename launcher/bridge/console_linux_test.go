@@ -124,9 +124,7 @@ func TestConsoleRelaysRidesOutHangupsAndEscapes(t *testing.T) {
 		t.Errorf("the escape keys reached the machine")
 	}
 	b.Close()
-	if after := host.Termios(); after != before {
-		t.Errorf("terminal not restored:\nbefore %+v\nafter  %+v", before, after)
-	}
+	host.WantRestored(before, "when the console ends")
 }
 
 func TestRunBridgeEndsOnEIO(t *testing.T) {

@@ -22,15 +22,11 @@ import (
 // machine that does not exist is built first and then applied to, so
 // create is "apply to an empty machine".
 func Apply(ctx context.Context, s *Spec, r *Reporter) error {
-	release, err := lockMachine(s.Name, r)
+	release, meta, exists, err := lockExisting(s, r)
 	if err != nil {
 		return err
 	}
 	defer release()
-	meta, exists, err := existing(s)
-	if err != nil {
-		return err
-	}
 	if !exists {
 		if meta, err = build(ctx, s, r); err != nil {
 			return err
@@ -41,6 +37,20 @@ func Apply(ctx context.Context, s *Spec, r *Reporter) error {
 
 // Create is Apply: the CLI's `sbx create` and the first use both end here.
 func Create(ctx context.Context, s *Spec, r *Reporter) error { return Apply(ctx, s, r) }
+
+// lockExisting takes machine s.Name's lock, then reads what the machine is
+// (existing): read before the lock, another operation could change it in
+// between. release is nil when err is not.
+func lockExisting(s *Spec, r *Reporter) (release func(), meta nspawn.Meta, exists bool, err error) {
+	if release, err = lockMachine(s.Name, r); err != nil {
+		return nil, meta, false, err
+	}
+	if meta, exists, err = existing(s); err != nil {
+		release()
+		return nil, meta, exists, err
+	}
+	return release, meta, exists, nil
+}
 
 // existing reads the machine's settings, refusing a machine that is not
 // sbx's, another user's, or another project's (two .sandbox files with

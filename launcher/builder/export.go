@@ -90,14 +90,11 @@ func decodeArg(arg string, v interface{ Validate() error }) error {
 // Export writes machine a.Name (settings and root filesystem) as an
 // archive to the file the CLI passed as the unit's standard input.
 func Export(ctx context.Context, a *ExportArg, r *Reporter) error {
-	release, err := lockBusy(a.Name, "export", r)
+	release, err := lockStopped(a.Name, "export", r)
 	if err != nil {
 		return err
 	}
 	defer release()
-	if err := stoppedSbxMachine(a.Name); err != nil {
-		return err
-	}
 	settings, err := os.ReadFile(nspawn.Path(a.Name))
 	if err != nil {
 		return err

@@ -120,6 +120,20 @@ func lockBusy(name, op string, r *Reporter) (release func(), err error) {
 	return release, nil
 }
 
+// lockStopped is lockBusy for an operation on the tree of a stopped sbx
+// machine (export, restore): it then checks that name is one
+// (stoppedSbxMachine). release is nil when err is not.
+func lockStopped(name, op string, r *Reporter) (release func(), err error) {
+	if release, err = lockBusy(name, op, r); err != nil {
+		return nil, err
+	}
+	if err := stoppedSbxMachine(name); err != nil {
+		release()
+		return nil, err
+	}
+	return release, nil
+}
+
 // ensureBusyDropIn installs busyDropIn once, reloading systemd so that it
 // applies at once.
 func ensureBusyDropIn() error {

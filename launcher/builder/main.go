@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/sbxdev/sbx/launcher/contract"
+	"github.com/sbxdev/sbx/launcher/hint"
 	"github.com/sbxdev/sbx/launcher/nspawn"
 )
 
@@ -121,11 +122,7 @@ func RootMain(args []string, in io.Reader, out, logw io.Writer) int {
 		r.Send(Event{Done: true})
 		return 0
 	}
-	e := Event{Error: err.Error(), Code: 125}
-	var se *stepError
-	if errors.As(err, &se) {
-		e.Hint, e.Code = se.hint, se.code
-	}
+	e := failureEvent(err)
 	if ctx.Err() != nil {
 		e = Event{Error: "interrupted; nothing was left half-built", Code: 130}
 		if s != nil && incomplete(s.Name) {
@@ -135,6 +132,18 @@ func RootMain(args []string, in io.Reader, out, logw io.Writer) int {
 	}
 	r.Send(e)
 	return e.Code
+}
+
+// failureEvent is err as the CLI gets it: the message, the hint of the
+// outermost error in the chain that has one (hint.Of; the CLI's rootError
+// carries it on), and a stepError's exit status.
+func failureEvent(err error) Event {
+	e := Event{Error: err.Error(), Hint: hint.Of(err), Code: 125}
+	var se *stepError
+	if errors.As(err, &se) {
+		e.Code = se.code
+	}
+	return e
 }
 
 // readSpec reads and validates the spec on in, for machine name.

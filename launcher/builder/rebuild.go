@@ -23,15 +23,11 @@ import (
 // anything failed). An interruption or failure before the swap leaves the
 // old machine as it was.
 func Rebuild(ctx context.Context, s *Spec, fresh bool, r *Reporter) (err error) {
-	release, err := lockMachine(s.Name, r)
+	release, meta, exists, err := lockExisting(s, r)
 	if err != nil {
 		return err
 	}
 	defer release()
-	meta, exists, err := existing(s)
-	if err != nil {
-		return err
-	}
 	if !exists {
 		return failf(125, "create it: sbx create", "machine %s does not exist yet", s.Name)
 	}

@@ -76,6 +76,9 @@ type stepError struct {
 
 func (e *stepError) Error() string { return e.msg }
 
+// Hint is the next step; the helper sends it in Event.Hint (launcher/hint).
+func (e *stepError) Hint() string { return e.hint }
+
 func failf(code int, hint, format string, a ...any) error {
 	return &stepError{msg: fmt.Sprintf(format, a...), hint: hint, code: code}
 }

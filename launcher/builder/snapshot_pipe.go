@@ -111,33 +111,17 @@ func (m *meter) line(d int64) string {
 	return fmt.Sprintf("%s %s", m.verb, SizeString(d))
 }
 
+// Write counts p: a meter is the second side of a tee or a multi-writer.
+func (m *meter) Write(p []byte) (int, error) {
+	m.add(len(p))
+	return len(p), nil
+}
+
 // reader counts what is read through it.
-func (m *meter) reader(r io.Reader) io.Reader { return &meterReader{r, m} }
+func (m *meter) reader(r io.Reader) io.Reader { return io.TeeReader(r, m) }
 
-// writer counts what is written through it.
-func (m *meter) writer(w io.Writer) io.Writer { return &meterWriter{w, m} }
-
-type meterReader struct {
-	r io.Reader
-	m *meter
-}
-
-func (mr *meterReader) Read(p []byte) (int, error) {
-	n, err := mr.r.Read(p)
-	mr.m.add(n)
-	return n, err
-}
-
-type meterWriter struct {
-	w io.Writer
-	m *meter
-}
-
-func (mw *meterWriter) Write(p []byte) (int, error) {
-	n, err := mw.w.Write(p)
-	mw.m.add(n)
-	return n, err
-}
+// writer counts what is written through it (what w took).
+func (m *meter) writer(w io.Writer) io.Writer { return io.MultiWriter(w, m) }
 
 // SizeString is a byte count for people (decimal units, like du -h --si).
 func SizeString(n int64) string {

@@ -23,14 +23,11 @@ import (
 // interruption (or a full disk) leaves the old tree as it was and no half
 // tree behind.
 func Restore(ctx context.Context, ref SnapRef, r *Reporter) error {
-	release, err := lockBusy(ref.Machine, "restore", r)
+	release, err := lockStopped(ref.Machine, "restore", r)
 	if err != nil {
 		return err
 	}
 	defer release()
-	if err := stoppedSbxMachine(ref.Machine); err != nil {
-		return err
-	}
 	s, err := findSnapshot(ref)
 	if err != nil {
 		return err

@@ -260,4 +260,10 @@ func TestMeterReports(t *testing.T) {
 	if !strings.Contains(events.String(), `archived 3.0 kB of 4.0 kB (75%)`) {
 		t.Errorf("meter said:\n%s", events.String())
 	}
+	// What is read through it counts the same way.
+	io.Copy(io.Discard, m.reader(strings.NewReader(strings.Repeat("x", 1000))))
+	m.finish()
+	if !strings.Contains(events.String(), `archived 4.0 kB of 4.0 kB (100%)`) {
+		t.Errorf("meter said after reading:\n%s", events.String())
+	}
 }

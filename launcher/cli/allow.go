@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"github.com/sbxdev/sbx/launcher/safetext"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/bridge"
@@ -43,11 +41,7 @@ terminal, the file is shown before it is trusted. 'sbx allow' also lifts a
 }
 
 func runAllow(c *Ctx, dir string) error {
-	path, err := findSandbox(dir)
-	if err != nil {
-		return err
-	}
-	f, err := loadSandbox(c, path)
+	f, err := c.sandboxAt(dir)
 	if err != nil {
 		return err
 	}
@@ -57,11 +51,7 @@ func runAllow(c *Ctx, dir string) error {
 	if err := checkOwner(f.Path); err != nil {
 		return err
 	}
-	store, err := trust.Open(c.Env)
-	if err != nil {
-		return err
-	}
-	before, err := store.Check(f)
+	store, before, err := c.checkTrust(f)
 	if err != nil {
 		return err
 	}
@@ -104,7 +94,7 @@ func summarize(w io.Writer, f *sandboxfile.File) {
 		fmt.Fprintf(w, "  packages %s\n", safetext.Escape(strings.Join(m.Packages, " ")))
 	}
 	for _, argv := range f.Exec.Setup {
-		fmt.Fprintf(w, "  setup    %s  (as root, when the machine is created)\n", safetext.Escape(quoteArgv(argv)))
+		fmt.Fprintf(w, "  setup    %s  (as root, when the machine is created)\n", safetext.Escape(shellJoin(argv)))
 	}
 	for _, b := range f.Files.Binds {
 		mode := "read-write"
@@ -132,45 +122,6 @@ func showFile(w io.Writer, f *sandboxfile.File) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w, "──")
-}
-
-func quoteArgv(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = shellQuote(a)
-	}
-	return strings.Join(q, " ")
-}
-
-// findSandbox finds the .sandbox for the trust commands, from dir upward.
-func findSandbox(dir string) (string, error) {
-	path, err := sandboxfile.Find(dir)
-	if errors.Is(err, sandboxfile.ErrNotFound) {
-		return "", WithHint(err, "create one in the project's top directory with: sbx init")
-	}
-	return path, err
-}
-
-// loadSandbox reads and parses the .sandbox at path once; a parse error
-// keeps its file:line message and carries its fix as the hint.
-func loadSandbox(c *Ctx, path string) (*sandboxfile.File, error) {
-	f, err := sandboxfile.Load(path, c.home())
-	var pe *sandboxfile.ParseError
-	if errors.As(err, &pe) && pe.Hint != "" {
-		return nil, WithHint(err, "%s", pe.Hint)
-	}
-	return f, err
-}
-
-// checkOwner refuses a .sandbox that other users could have written, with
-// the fix as the hint.
-func checkOwner(path string) error {
-	err := trust.CheckOwner(path, os.Getuid())
-	var oe *trust.OwnerError
-	if errors.As(err, &oe) {
-		return WithHint(err, "%s", oe.Fix)
-	}
-	return err
 }
 
 // dirArg is the directory the trust commands start from.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -72,7 +71,7 @@ func checkOwnProject(p *project, meta nspawn.Meta) error {
 // line costs nothing more than standingOf. A base change cannot be
 // applied in place: it is named, with sbx rebuild, and commands run in
 // the machine as it is.
-func (c *Ctx) applyOnUse(ctx context.Context, p *project) error {
+func (c *Ctx) applyOnUse(p *project) error {
 	st, err := c.standingOf(p)
 	if err != nil || !st.Exists || st.InLine {
 		return err
@@ -87,17 +86,12 @@ func (c *Ctx) applyOnUse(ctx context.Context, p *project) error {
 	if sum := st.Changes.Summary(); sum != "" {
 		fmt.Fprintf(c.IO.Err, "sbx: applying .sandbox to %s: %s\n", p.Name, sum)
 	}
-	bus, err := c.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer bus.Close()
-	return c.apply(ctx, bus, p, "apply")
+	return c.withBus(func(bus *machine.Bus) error { return c.apply(bus, p, "apply") })
 }
 
 // apply runs the privileged apply (or create) of p, with progress, and
 // says what takes effect only at the next start.
-func (c *Ctx) apply(ctx context.Context, bus *machine.Bus, p *project, op string) error {
+func (c *Ctx) apply(bus *machine.Bus, p *project, op string) error {
 	s, err := c.spec(p)
 	if err != nil {
 		return err
@@ -108,7 +102,7 @@ func (c *Ctx) apply(ctx context.Context, bus *machine.Bus, p *project, op string
 	}
 	prog := c.newProgress()
 	var later []string
-	err = c.runRootSpec(ctx, bus, "sbx-"+op+"-"+s.Name+".service", op, s.Name, data, func(e builder.Event) {
+	err = c.runRootSpec(bus, "sbx-"+op+"-"+s.Name+".service", op, s.Name, data, func(e builder.Event) {
 		later = append(later, e.NextStart...)
 		prog.event(e)
 	})
@@ -116,18 +110,18 @@ func (c *Ctx) apply(ctx context.Context, bus *machine.Bus, p *project, op string
 		return err
 	}
 	// Nobody else is in the machine: restart it now rather than later.
-	if n, serr := agent.ActiveSessions(ctx, agentSocket(s.Name)); serr == nil && n == 0 && op == "apply" {
+	if n, serr := agent.ActiveSessions(c.Context(), agentSocket(s.Name)); serr == nil && n == 0 && op == "apply" {
 		fmt.Fprintf(c.IO.Err, "sbx: restarting %s for %s (no other session runs in it)\n", s.Name, strings.Join(later, "; "))
-		rctx, cancel := context.WithTimeout(ctx, startTimeout)
+		rc, cancel := c.within(startTimeout)
 		defer cancel()
-		if err := c.stop(rctx, bus, s.Name); err != nil {
+		if err := rc.stop(bus, s.Name); err != nil {
 			return err
 		}
 		meta, err := nspawn.ReadMeta(s.Name)
 		if err != nil {
 			return err
 		}
-		return c.start(rctx, bus, &target{Name: s.Name, Meta: meta})
+		return rc.start(bus, &target{Name: s.Name, Meta: meta})
 	}
 	fmt.Fprintf(c.IO.Err, "sbx: %s takes effect at the next start of %s: sbx restart\n", strings.Join(later, "; "), s.Name)
 	return nil

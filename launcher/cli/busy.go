@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -12,7 +11,7 @@ import (
 // waitNotBusy waits while a privileged operation (restore, rm, export,
 // snapshot) owns machine name's tree: systemd refuses to start it then
 // (see builder.lockBusy), so starting would only seem to work.
-func (c *Ctx) waitNotBusy(ctx context.Context, name string) error {
+func (c *Ctx) waitNotBusy(name string) error {
 	said := false
 	for {
 		op, stale := builder.Busy(name)
@@ -27,7 +26,7 @@ func (c *Ctx) waitNotBusy(ctx context.Context, name string) error {
 			said = true
 		}
 		select {
-		case <-ctx.Done():
+		case <-c.Context().Done():
 			return WithHint(fmt.Errorf("machine %s is still busy (sbx %s)", name, op), "wait for it to finish and start it again")
 		case <-time.After(200 * time.Millisecond):
 		}

@@ -3,15 +3,16 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"github.com/sbxdev/sbx/launcher/safetext"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
+	"github.com/sbxdev/sbx/launcher/hint"
 	"github.com/sbxdev/sbx/launcher/machine"
 )
 
@@ -56,12 +57,19 @@ func OSEnv() Env {
 	return e
 }
 
-// Ctx is what every command gets.
+// Ctx is what every command gets: its context (see Context), the
+// directory it works in, its environment and its streams. Helpers take c
+// and no context of their own; a step with a time limit works on a copy
+// (c.within).
 type Ctx struct {
 	Env  Env
 	IO   IO
 	Self string // path of the running sbx binary
 	Cmd  *Command
+	// Dir is where relative paths are resolved and the project is looked
+	// for: -C's directory, or "" for the process's current directory.
+	Dir string
+	ctx context.Context
 }
 
 // Command is one sbx subcommand. One file per command registers it in
@@ -91,21 +99,25 @@ func (e *UsageError) Error() string { return e.Msg }
 // Usagef builds a UsageError.
 func Usagef(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
 
-// HintError is an error with a line telling the user what to do next.
+// HintError is an error with a line telling the user what to do next, for
+// errors that do not carry one of their own (see launcher/hint).
 type HintError struct {
 	Err  error
-	Hint string
+	next string
 }
 
 func (e *HintError) Error() string { return e.Err.Error() }
 func (e *HintError) Unwrap() error { return e.Err }
 
+// Hint is the next step report prints under the error.
+func (e *HintError) Hint() string { return e.next }
+
 // WithHint attaches a next-step hint to err.
-func WithHint(err error, hint string, a ...any) error {
+func WithHint(err error, format string, a ...any) error {
 	if err == nil {
 		return nil
 	}
-	return &HintError{Err: err, Hint: fmt.Sprintf(hint, a...)}
+	return &HintError{Err: err, next: fmt.Sprintf(format, a...)}
 }
 
 // notAuthorizedHint is the next step when polkit refused a machine call.
@@ -123,7 +135,7 @@ func Main(args []string, env Env, streams IO) int {
 	if err != nil {
 		self = "sbx"
 	}
-	c := &Ctx{Env: env, IO: streams, Self: self}
+	c := &Ctx{Env: env, IO: streams, Self: self, ctx: context.Background()}
 	return c.report(dispatch(c, args))
 }
 
@@ -137,9 +149,10 @@ func (c *Ctx) report(err error) int {
 	}
 	// Errors name directories and quote .sandbox lines: untrusted text.
 	fmt.Fprintf(c.IO.Err, "sbx: %s\n", safetext.Escape(err.Error()))
-	var hint *HintError
-	if errors.As(err, &hint) && hint.Hint != "" {
-		fmt.Fprintf(c.IO.Err, "  %s\n", safetext.Escape(hint.Hint))
+	// The one place hints are printed: the outermost one in the chain,
+	// whichever error type carries it (hint.Of).
+	if h := hint.Of(err); h != "" {
+		fmt.Fprintf(c.IO.Err, "  %s\n", safetext.Escape(h))
 	} else if errors.Is(err, machine.ErrNotAuthorized) {
 		fmt.Fprintf(c.IO.Err, "  %s\n", notAuthorizedHint)
 	}
@@ -294,22 +307,10 @@ and makes using it feel like using the host: same path, same user, same network.
 Usage: sbx COMMAND [ARGS]
 
 `)
-	groups := map[string][]*Command{}
-	var order []string
-	for _, cmd := range commands() {
-		if cmd.Hidden {
-			continue
-		}
-		if _, ok := groups[cmd.Group]; !ok {
-			order = append(order, cmd.Group)
-		}
-		groups[cmd.Group] = append(groups[cmd.Group], cmd)
-	}
+	order, groups := commandGroups()
 	for _, g := range order {
 		fmt.Fprintf(w, "%s:\n", g)
-		cmds := groups[g]
-		sort.SliceStable(cmds, func(i, j int) bool { return false })
-		for _, cmd := range cmds {
+		for _, cmd := range groups[g] {
 			fmt.Fprintf(w, "  %-12s %s\n", cmd.Name, cmd.Short)
 		}
 		fmt.Fprintln(w)

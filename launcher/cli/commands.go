@@ -39,3 +39,20 @@ func flagHelp(fs *flag.FlagSet) string {
 	})
 	return b.String()
 }
+
+// commandGroups sorts the visible commands by Group, the groups in the
+// order they first appear in commands() and the commands in theirs: the
+// layout of the overview and of the manual page.
+func commandGroups() (order []string, groups map[string][]*Command) {
+	groups = map[string][]*Command{}
+	for _, cmd := range commands() {
+		if cmd.Hidden {
+			continue
+		}
+		if _, ok := groups[cmd.Group]; !ok {
+			order = append(order, cmd.Group)
+		}
+		groups[cmd.Group] = append(groups[cmd.Group], cmd)
+	}
+	return order, groups
+}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -31,7 +30,6 @@ make one machine: the second waits for the first.`,
 			if len(args) > 0 {
 				return Usagef("create takes no arguments; it builds the machine of the project around the current directory")
 			}
-			ctx := context.Background()
 			p, _, err := c.currentProject()
 			if err != nil {
 				return err
@@ -39,23 +37,18 @@ make one machine: the second waits for the first.`,
 			if err := c.requireTrust(p); err != nil {
 				return err
 			}
-			bus, err := c.connect(ctx)
-			if err != nil {
-				return err
-			}
-			defer bus.Close()
-			return c.create(ctx, bus, p)
+			return c.withBus(func(bus *machine.Bus) error { return c.create(bus, p) })
 		},
 	}
 }
 
 // create builds p's machine (or brings it in line with its .sandbox),
 // showing progress, or waits for a create of it that is already running.
-func (c *Ctx) create(ctx context.Context, bus *machine.Bus, p *project) error {
+func (c *Ctx) create(bus *machine.Bus, p *project) error {
 	start := time.Now()
-	err := c.apply(ctx, bus, p, "create")
+	err := c.apply(bus, p, "create")
 	if errors.Is(err, errBusy) {
-		err = c.waitOtherCreate(ctx, bus, "sbx-create-"+p.Name+".service", p.Name)
+		err = c.waitOtherCreate(bus, "sbx-create-"+p.Name+".service", p.Name)
 	}
 	if err != nil {
 		return err
@@ -65,9 +58,9 @@ func (c *Ctx) create(ctx context.Context, bus *machine.Bus, p *project) error {
 }
 
 // waitOtherCreate waits for a create started elsewhere and takes its result.
-func (c *Ctx) waitOtherCreate(ctx context.Context, bus *machine.Bus, unit, name string) error {
+func (c *Ctx) waitOtherCreate(bus *machine.Bus, unit, name string) error {
 	fmt.Fprintf(c.IO.Err, "sbx: another sbx create of %s is running; waiting for it\n", name)
-	if _, err := bus.WaitUnit(ctx, unit, func(st machine.UnitState) bool {
+	if _, err := bus.WaitUnit(c.Context(), unit, func(st machine.UnitState) bool {
 		return st.Active == "inactive" || st.Active == "failed" || !st.Loaded
 	}); err != nil {
 		return err

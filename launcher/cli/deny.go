@@ -22,7 +22,7 @@ Undo with 'sbx allow'. See the decisions with 'sbx trust list'.`,
 			if len(args) > 1 {
 				return Usagef("deny takes at most one directory, got %d arguments", len(args))
 			}
-			path, err := findSandbox(dirArg(args))
+			path, err := c.findSandbox(dirArg(args))
 			if err != nil {
 				return err
 			}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -29,8 +28,9 @@ Exits 0 when everything needed is there, 1 otherwise; lines marked ! are advice.
 			if len(args) > 0 {
 				return Usagef("doctor takes no arguments")
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			dc, cancel := c.within(30 * time.Second)
 			defer cancel()
+			ctx := dc.Context()
 			d := &doctor{self: c.Self, pkg: hostPackager()}
 			if machine.Preflight() == nil {
 				if bus, err := machine.Connect(ctx); err == nil {

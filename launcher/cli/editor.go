@@ -77,7 +77,7 @@ docs/EDITORS.md.`,
 
 // writeVSCode merges into the .vscode directory of the project holding dir.
 func (c *Ctx) writeVSCode(dir string, makeDefault bool) error {
-	start, err := projectDir(dir)
+	start, err := c.projectDir(dir)
 	if err != nil {
 		return err
 	}

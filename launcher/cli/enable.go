@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"time"
@@ -38,18 +37,17 @@ A running machine keeps running unless --now is given, which also stops it.`,
 }
 
 func (c *Ctx) setEnabled(args []string, enable, now bool) error {
-	t, err := c.resolveTarget(args)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	bus, err := c.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer bus.Close()
+	return c.onMachine(args, 3*time.Minute, func(c *Ctx, bus *machine.Bus, t *target) error {
+		return c.enable(bus, t, enable, now)
+	})
+}
+
+// enable enables (or disables) t's machine at boot, and with now starts
+// (or stops) it too.
+func (c *Ctx) enable(bus *machine.Bus, t *target, enable, now bool) error {
+	ctx := c.Context()
 	var changes []machine.UnitFileChange
+	var err error
 	if enable {
 		changes, err = bus.Enable(ctx, t.Name)
 	} else {
@@ -71,8 +69,8 @@ func (c *Ctx) setEnabled(args []string, enable, now bool) error {
 	case !now:
 		return nil
 	case enable:
-		return c.start(ctx, bus, t)
+		return c.start(bus, t)
 	default:
-		return c.stop(ctx, bus, t.Name)
+		return c.stop(bus, t.Name)
 	}
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 )
@@ -14,7 +13,7 @@ var passedByDefault = []string{"TERM", "COLORTERM", "LANG", "LANGUAGE", "NO_COLO
 // guestEnv builds the environment of a command in p's machine: defaults,
 // then [Exec] Environment=, PassEnvironment=, then -e flags.
 func (c *Ctx) guestEnv(p *project, extra []string) ([]string, error) {
-	env := map[string]string{}
+	env := Env{}
 	for _, k := range passedByDefault {
 		if v, ok := c.Env[k]; ok {
 			env[k] = v
@@ -49,12 +48,17 @@ func (c *Ctx) guestEnv(p *project, extra []string) ([]string, error) {
 	}
 	env["SBX_MACHINE"] = p.Name
 	env["SBX_PROJECT"] = p.File.Root
-	out := make([]string, 0, len(env))
-	for k, v := range env {
+	return env.list(), nil
+}
+
+// list is e as sorted KEY=VALUE strings, an environment for exec.
+func (e Env) list() []string {
+	out := make([]string, 0, len(e))
+	for k, v := range e {
 		out = append(out, k+"="+v)
 	}
 	sort.Strings(out)
-	return out, nil
+	return out
 }
 
 // multiFlag collects a repeatable flag.
@@ -62,14 +66,3 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
-// chdir applies a -C flag.
-func chdir(dir string) error {
-	if dir == "" {
-		return nil
-	}
-	if err := os.Chdir(dir); err != nil {
-		return fmt.Errorf("-C %s: %w", dir, err)
-	}
-	return nil
-}

@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/creack/pty"
 )
 
 // TestUntrustedTextIsEscaped: a project directory whose name holds an
@@ -20,26 +17,11 @@ func TestUntrustedTextIsEscaped(t *testing.T) {
 	// The parser refuses C0 controls in .sandbox (see below); a bidi
 	// override in a comment is what is left to show.
 	content := "[Machine]\nPackages=git\n# \u202eevil \u2066x\n"
-	os.MkdirAll(proj, 0o755)
-	os.WriteFile(filepath.Join(proj, ".sandbox"), []byte(content), 0o644)
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ptmx.Close()
-	var shown bytes.Buffer
-	done := make(chan struct{})
-	go func() {
-		io.Copy(&shown, ptmx)
-		close(done)
-	}()
-	code := Main([]string{"allow", proj}, Env{"HOME": home}, IO{Out: tty, OutFile: tty, Err: tty})
-	tty.Close()
-	<-done
+	makeProject(t, proj, content)
+	code, out := allowOnTerminal(t, home, proj, nil)
 	if code != 0 {
-		t.Fatalf("sbx allow: exit %d:\n%q", code, shown.String())
+		t.Fatalf("sbx allow: exit %d:\n%q", code, out)
 	}
-	out := shown.String()
 	if strings.ContainsAny(out, "\x1b\u202e\u2066") {
 		t.Errorf("control characters reached the terminal:\n%q", out)
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/safetext"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 )
@@ -48,6 +48,7 @@ interrupted export removes it.`,
 			if err != nil {
 				return err
 			}
+			path := out.Name() // file, resolved where sbx works
 			err = c.export(t, out, compress)
 			if file == "-" {
 				return err
@@ -59,11 +60,11 @@ interrupted export removes it.`,
 				err = cerr
 			}
 			if err != nil {
-				os.Remove(file) // best effort: never leave half an archive
+				os.Remove(path) // best effort: never leave half an archive
 				return err
 			}
 			size := ""
-			if fi, err := os.Stat(file); err == nil {
+			if fi, err := os.Stat(path); err == nil {
 				size = " (" + builder.SizeString(fi.Size()) + ")"
 			}
 			fmt.Fprintf(c.IO.Err, "sbx: exported %s to %s%s; on another host: sbx import %s\n", t.Name, file, size, shellQuote(filepath.Base(file)))
@@ -93,7 +94,11 @@ func (c *Ctx) createExportFile(file string) (*os.File, error) {
 		}
 		return c.IO.OutFile, nil
 	}
-	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	path, err := c.abs(file)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return nil, WithHint(fmt.Errorf("%s exists", file), "choose another name, or remove it first")
 	}
@@ -158,10 +163,10 @@ The machine appears under its name only once complete.`,
 			}
 			a := &builder.ImportArg{Name: name}
 			var err error
-			if a.Project, err = importProjectDir(project, c.Env["HOME"]); err != nil {
+			if a.Project, err = c.importProjectDir(project); err != nil {
 				return err
 			}
-			if a.User, err = currentUser(c.Env); err != nil {
+			if a.User, err = c.currentUser(""); err != nil {
 				return err
 			}
 			if bridge.IsTerminal(c.IO.ErrFile) {
@@ -190,7 +195,11 @@ func (c *Ctx) openImportFile(file string) (*os.File, error) {
 		}
 		return c.IO.In, nil
 	}
-	f, err := os.Open(file)
+	path, err := c.abs(file)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, WithHint(err, "name an archive written by sbx export")
 	}
@@ -204,12 +213,6 @@ func (c *Ctx) openImportFile(file string) (*os.File, error) {
 // importFrom has the privileged helper make a machine from in; it returns
 // the machine's name.
 func (c *Ctx) importFrom(in *os.File, a *builder.ImportArg) (string, error) {
-	ctx := context.Background()
-	bus, err := c.connect(ctx)
-	if err != nil {
-		return "", err
-	}
-	defer bus.Close()
 	arg, err := builder.EncodeArg(a)
 	if err != nil {
 		return "", err
@@ -220,12 +223,14 @@ func (c *Ctx) importFrom(in *os.File, a *builder.ImportArg) (string, error) {
 	}
 	var got string
 	prog := c.newProgress()
-	err = c.runRootOnWith(ctx, bus, unit, "import", arg, in, func(e builder.Event) {
-		if e.Result != nil && e.Result.Machine != "" {
-			got = e.Result.Machine
-			return
-		}
-		prog.event(e)
+	err = c.withBus(func(bus *machine.Bus) error {
+		return c.runRootOnWith(bus, unit, "import", arg, in, func(e builder.Event) {
+			if e.Result != nil && e.Result.Machine != "" {
+				got = e.Result.Machine
+				return
+			}
+			prog.event(e)
+		})
 	})
 	if err != nil {
 		return "", err
@@ -235,12 +240,12 @@ func (c *Ctx) importFrom(in *os.File, a *builder.ImportArg) (string, error) {
 
 // importProjectDir resolves --project (default: the current directory) to
 // a real, existing directory that sbx init would accept as a project root.
-func importProjectDir(dir, home string) (string, error) {
+func (c *Ctx) importProjectDir(dir string) (string, error) {
 	what := "--project " + dir
 	if dir == "" {
 		dir, what = ".", "the current directory"
 	}
-	abs, err := filepath.Abs(dir)
+	abs, err := c.abs(dir)
 	if err == nil {
 		abs, err = filepath.EvalSymlinks(abs)
 	}
@@ -250,22 +255,8 @@ func importProjectDir(dir, home string) (string, error) {
 	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
 		return "", Usagef("%s is not a directory", what)
 	}
-	if err := sandboxfile.CheckRoot(abs, home); err != nil {
+	if err := sandboxfile.CheckRoot(abs, c.Env["HOME"]); err != nil {
 		return "", WithHint(fmt.Errorf("%s: %w", what, err), "run sbx import in the project directory, or name it with --project DIR")
 	}
 	return abs, nil
-}
-
-// currentUser describes the user running sbx, who will own an imported
-// machine.
-func currentUser(env Env) (builder.User, error) {
-	u, g, err := currentIdentity()
-	if err != nil {
-		return builder.User{}, err
-	}
-	shell := env["SHELL"]
-	if !filepath.IsAbs(shell) {
-		shell = "/bin/bash"
-	}
-	return builder.User{Name: u.Name, UID: u.UID, Group: g.Name, GID: u.GID, Home: u.Home, Shell: shell, Groups: hostGroups(u)}, nil
 }

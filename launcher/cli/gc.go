@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,22 +55,18 @@ sbx cannot look at (another user's home) counts as present.`,
 					return err
 				}
 			}
-			ctx := context.Background()
-			bus, err := c.connect(ctx)
-			if err != nil {
-				return err
-			}
-			defer bus.Close()
-			var failed []error
-			for _, o := range orphans {
-				if err := c.removeMachine(ctx, bus, o.Name); err != nil {
-					failed = append(failed, fmt.Errorf("removing %s: %w", o.Name, err))
-					continue
+			return c.withBus(func(bus *machine.Bus) error {
+				var failed []error
+				for _, o := range orphans {
+					if err := c.removeMachine(bus, o.Name); err != nil {
+						failed = append(failed, fmt.Errorf("removing %s: %w", o.Name, err))
+						continue
+					}
+					fmt.Fprintf(c.IO.Err, "sbx: removed machine %s\n", o.Name)
+					c.removeMachineShims(o.Name)
 				}
-				fmt.Fprintf(c.IO.Err, "sbx: removed machine %s\n", o.Name)
-				c.removeMachineShims(o.Name)
-			}
-			return errors.Join(failed...)
+				return errors.Join(failed...)
+			})
 		},
 	}
 }
@@ -115,17 +110,17 @@ func projectGone(dir string) bool {
 
 // removeMachine is what sbx rm does, and also drops the machine from
 // machines.target so a boot does not try to start what is gone.
-func (c *Ctx) removeMachine(ctx context.Context, bus *machine.Bus, name string) error {
-	if st, err := bus.UnitFileState(ctx, machine.NspawnUnit(name)); err == nil && st == "enabled" {
-		if _, err := bus.Disable(ctx, name); err != nil {
+func (c *Ctx) removeMachine(bus *machine.Bus, name string) error {
+	if st, err := bus.UnitFileState(c.Context(), machine.NspawnUnit(name)); err == nil && st == "enabled" {
+		if _, err := bus.Disable(c.Context(), name); err != nil {
 			return err
 		}
 	}
-	if err := c.stop(ctx, bus, name); err != nil {
+	if err := c.stop(bus, name); err != nil {
 		return err
 	}
 	prog := c.newProgress()
-	err := c.runRoot(ctx, bus, "sbx-rm-"+name+".service", "rm", name, prog.event)
+	err := c.runRoot(bus, "sbx-rm-"+name+".service", "rm", name, prog.event)
 	if errors.Is(err, errBusy) {
 		return WithHint(fmt.Errorf("another sbx operation on %s is running", name), "wait for it to finish and try again")
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"flag"
 	"go/ast"
 	"go/parser"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sbxdev/sbx/launcher/hint"
 )
 
 // mention is "sbx WORD ..." as a hint or a help text writes it.
@@ -204,11 +205,11 @@ func TestRuntimeHintsNameRealCommands(t *testing.T) {
 	for _, cmd := range commands() {
 		c := &Ctx{Cmd: cmd, Env: Env{"HOME": filepath.Join(dir, "home")}}
 		_, err := c.loadProject(dir)
-		var h *HintError
-		if !errors.As(err, &h) {
+		h := hint.Of(err)
+		if h == "" {
 			t.Fatalf("sbx %s outside a project: %v, want an error with a hint", cmd.Name, err)
 		}
-		for _, m := range mentions(h.Hint) {
+		for _, m := range mentions(h) {
 			if bad := checkMention(m, true); bad != "" {
 				t.Errorf("sbx %s hints %q: %s", cmd.Name, "sbx "+strings.Join(m, " "), bad)
 			}

@@ -72,10 +72,10 @@ func (c *Ctx) linkGPG(l *hostLinks, dir, tag string, on bool) {
 // gpgDirs asks the host's gpgconf where the user's GnuPG home and agent
 // sockets are (GNUPGHOME and the socket directory rules are its own).
 func (c *Ctx) gpgDirs() (map[string]string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(c.Context(), 10*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "gpgconf", "--list-dirs")
-	cmd.Env = envList(c.Env)
+	cmd.Env = c.Env.list()
 	var errOut bytes.Buffer
 	cmd.Stderr = &errOut
 	out, err := cmd.Output()
@@ -123,10 +123,10 @@ func unescapeGPG(v string) string {
 
 // launchGPGAgent starts the host's gpg-agent (the relay's wake).
 func (c *Ctx) launchGPGAgent() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(c.Context(), 10*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "gpgconf", "--launch", "gpg-agent")
-	cmd.Env = envList(c.Env)
+	cmd.Env = c.Env.list()
 	cmd.Run() // best effort: gpg inside then says it found no agent
 }
 
@@ -223,13 +223,4 @@ func syncFile(root *os.Root, name, tag string, mtime time.Time, size int64, mode
 func ownedByMe(st fs.FileInfo) bool {
 	sys, ok := st.Sys().(*syscall.Stat_t)
 	return ok && int(sys.Uid) == os.Getuid()
-}
-
-// envList is e as KEY=VALUE strings, for a host program sbx runs.
-func envList(e Env) []string {
-	out := make([]string, 0, len(e))
-	for k, v := range e {
-		out = append(out, k+"="+v)
-	}
-	return out
 }

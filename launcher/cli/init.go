@@ -62,7 +62,7 @@ it again with 'sbx allow'. Then: 'sbx run make' or 'sbx shell'.`,
 }
 
 func runInit(c *Ctx, dir string, force bool) error {
-	root, err := projectDir(dir)
+	root, err := c.projectDir(dir)
 	if err != nil {
 		return err
 	}
@@ -130,8 +130,8 @@ func runInit(c *Ctx, dir string, force bool) error {
 
 // projectDir returns the real path of dir, which must be an existing
 // directory.
-func projectDir(dir string) (string, error) {
-	abs, err := filepath.Abs(dir)
+func (c *Ctx) projectDir(dir string) (string, error) {
+	abs, err := c.abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("resolving %s: %w", dir, err)
 	}

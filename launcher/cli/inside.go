@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"sort"
 	"strings"
 	"syscall"
 )
@@ -34,9 +33,9 @@ func (c *Ctx) insideMachine() string {
 // an editor task calling sbx run works on both sides.
 func (c *Ctx) runHere(machine string, argv, extraEnv []string, root bool) error {
 	if root && os.Geteuid() != 0 {
-		return WithHint(fmt.Errorf("you are in machine %s already, as yourself", printable(machine)), "run it with sudo: sudo %s", shellJoin(argv))
+		return WithHint(fmt.Errorf("you are in machine %s already, as yourself", printable(machine)), "run it with sudo: sudo %s", printable(shellJoin(argv)))
 	}
-	env := map[string]string{}
+	env := Env{}
 	for k, v := range c.Env {
 		env[k] = v
 	}
@@ -49,17 +48,19 @@ func (c *Ctx) runHere(machine string, argv, extraEnv []string, root bool) error 
 			env[k] = v
 		}
 	}
-	list := make([]string, 0, len(env))
-	for k, v := range env {
-		list = append(list, k+"="+v)
+	name := argv[0]
+	if strings.Contains(name, "/") {
+		// ./script is found where sbx works (-C), not where it started.
+		if abs, err := c.abs(name); err == nil {
+			name = abs
+		}
 	}
-	sort.Strings(list)
-	exe, err := lookPathIn(argv[0], env["PATH"])
+	exe, err := lookPathIn(name, env["PATH"])
 	if err != nil {
 		fmt.Fprintf(c.IO.Err, "sbx: %s: command not found\n", printable(argv[0]))
 		return &ExitError{Code: ExitNotFound}
 	}
-	err = syscall.Exec(exe, argv, list)
+	err = execIn(c.Dir, exe, argv, env.list())
 	fmt.Fprintf(c.IO.Err, "sbx: %s: %v\n", printable(argv[0]), err)
 	if errors.Is(err, syscall.ENOENT) {
 		return &ExitError{Code: ExitNotFound}
@@ -103,13 +104,4 @@ func printable(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// shellJoin quotes argv for a hint the user can paste.
-func shellJoin(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = shellQuote(printable(a))
-	}
-	return strings.Join(q, " ")
 }

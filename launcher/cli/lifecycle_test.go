@@ -3,11 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sbxdev/sbx/launcher/hint"
 	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
 )
@@ -30,7 +30,7 @@ func shortCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-func wantErr(t *testing.T, err error, msg, hint string) {
+func wantErr(t *testing.T, err error, msg, want string) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("no error, want %q", msg)
@@ -38,9 +38,8 @@ func wantErr(t *testing.T, err error, msg, hint string) {
 	if !strings.Contains(err.Error(), msg) {
 		t.Errorf("error %q, want it to say %q", err, msg)
 	}
-	var h *HintError
-	if !errors.As(err, &h) || !strings.Contains(h.Hint, hint) {
-		t.Errorf("error %q has hint %v, want one saying %q", err, h, hint)
+	if h := hint.Of(err); h == "" || !strings.Contains(h, want) {
+		t.Errorf("error %q has hint %q, want one saying %q", err, h, want)
 	}
 }
 
@@ -50,7 +49,7 @@ func TestStartWaitsUntilTheAgentAnswers(t *testing.T) {
 	f.onStart = all(unitIs(fm, "active", "running"), machineIs(fm, "opening", 7))
 	f.events = []func(*fakeBus){machineIs(fm, "running", 7), agentIs(fm, true)}
 	c, _ := fakeCtx()
-	if err := c.start(context.Background(), f, readyTarget()); err != nil {
+	if err := c.start(f, readyTarget()); err != nil {
 		t.Fatal(err)
 	}
 	f.wantCalls(t, "StartUnit "+machine.NspawnUnit(fm), "ping "+fm)
@@ -67,7 +66,7 @@ func TestStartRunningMachineOnlyChecksTheAgent(t *testing.T) {
 	fakeAgent(t, f)
 	all(unitIs(fm, "active", "running"), machineIs(fm, "running", 7), agentIs(fm, true))(f)
 	c, _ := fakeCtx()
-	if err := c.start(shortCtx(t), f, readyTarget()); err != nil {
+	if err := c.withContext(shortCtx(t)).start(f, readyTarget()); err != nil {
 		t.Fatal(err)
 	}
 	f.wantCalls(t, "StartUnit "+machine.NspawnUnit(fm), "ping "+fm)
@@ -79,7 +78,7 @@ func TestStartFailedJob(t *testing.T) {
 	f.startResult = "failed"
 	f.onStart = unitIs(fm, "failed", "exit-code")
 	c, _ := fakeCtx()
-	err := c.start(context.Background(), f, readyTarget())
+	err := c.start(f, readyTarget())
 	wantErr(t, err, "machine "+fm+" failed to start (exit-code)", "journalctl -u "+machine.NspawnUnit(fm))
 }
 
@@ -89,7 +88,7 @@ func TestStartStoppedWhileBooting(t *testing.T) {
 	f.onStart = all(unitIs(fm, "active", "running"), machineIs(fm, "opening", 7))
 	f.events = []func(*fakeBus){all(machineGone(fm), unitIs(fm, "failed", "exit-code")), agentIs(fm, true)}
 	c, _ := fakeCtx()
-	err := c.start(context.Background(), f, readyTarget())
+	err := c.start(f, readyTarget())
 	wantErr(t, err, "failed to start (exit-code)", "journalctl -u "+machine.NspawnUnit(fm))
 }
 
@@ -98,14 +97,14 @@ func TestStartTimesOutWhenTheAgentNeverAnswers(t *testing.T) {
 	fakeAgent(t, f)
 	f.onStart = all(unitIs(fm, "active", "running"), machineIs(fm, "running", 7))
 	c, _ := fakeCtx()
-	err := c.start(shortCtx(t), f, readyTarget())
+	err := c.withContext(shortCtx(t)).start(f, readyTarget())
 	wantErr(t, err, "was not ready after", "--timeout")
 }
 
 func TestStartIncompleteMachine(t *testing.T) {
 	f := newFakeBus()
 	c, _ := fakeCtx()
-	err := c.start(context.Background(), f, &target{Name: fm, Meta: nspawn.Meta{State: "building"}})
+	err := c.start(f, &target{Name: fm, Meta: nspawn.Meta{State: "building"}})
 	wantErr(t, err, "incomplete", "sbx create")
 	f.wantCalls(t)
 }
@@ -116,7 +115,7 @@ func TestStopWaitsUntilMachinedLetsGo(t *testing.T) {
 	f.onStop = unitIs(fm, "deactivating", "stop-sigterm")
 	f.events = []func(*fakeBus){unitIs(fm, "inactive", "dead"), machineIs(fm, "closing", 7), machineGone(fm)}
 	c, _ := fakeCtx()
-	if err := c.stop(context.Background(), f, fm); err != nil {
+	if err := c.stop(f, fm); err != nil {
 		t.Fatal(err)
 	}
 	f.wantCalls(t, "StopUnit "+machine.NspawnUnit(fm))
@@ -130,7 +129,7 @@ func TestStopHandStartedMachineTerminatesIt(t *testing.T) {
 	f.machines[fm] = &machine.Running{Name: fm, State: "running", Unit: "machine-" + fm + ".scope"}
 	f.onTerminate = machineGone(fm)
 	c, _ := fakeCtx()
-	if err := c.stop(context.Background(), f, fm); err != nil {
+	if err := c.stop(f, fm); err != nil {
 		t.Fatal(err)
 	}
 	f.wantCalls(t, "Terminate "+fm)
@@ -140,7 +139,7 @@ func TestStopTimeoutNamesTerminate(t *testing.T) {
 	f := newFakeBus()
 	all(unitIs(fm, "active", "running"), machineIs(fm, "running", 7))(f)
 	c, _ := fakeCtx()
-	err := c.stop(shortCtx(t), f, fm)
+	err := c.withContext(shortCtx(t)).stop(f, fm)
 	wantErr(t, err, "did not shut down in time", "sbx terminate "+fm)
 }
 
@@ -155,7 +154,7 @@ func TestRebootWaitsForTheNewInstance(t *testing.T) {
 		agentIs(fm, true),
 	}
 	c, _ := fakeCtx()
-	if err := c.ifRunning(context.Background(), f, readyTarget(), true, reboot); err != nil {
+	if err := c.ifRunning(f, readyTarget(), true, reboot); err != nil {
 		t.Fatal(err)
 	}
 	f.wantCalls(t, "Kill "+fm+" leader 2", "ping "+fm)
@@ -169,7 +168,7 @@ func TestPoweroffWaitsUntilGone(t *testing.T) {
 	all(unitIs(fm, "active", "running"), machineIs(fm, "running", 7))(f)
 	f.events = []func(*fakeBus){unitIs(fm, "deactivating", "stop-sigterm"), unitIs(fm, "inactive", "dead"), machineGone(fm)}
 	c, _ := fakeCtx()
-	if err := c.ifRunning(context.Background(), f, readyTarget(), false, poweroff); err != nil {
+	if err := c.ifRunning(f, readyTarget(), false, poweroff); err != nil {
 		t.Fatal(err)
 	}
 	f.wantCalls(t, "Kill "+fm+" leader 38")
@@ -181,13 +180,52 @@ func TestPoweroffWaitsUntilGone(t *testing.T) {
 func TestPowerVerbsOnAStoppedMachine(t *testing.T) {
 	f := newFakeBus()
 	c, errOut := fakeCtx()
-	if err := c.ifRunning(context.Background(), f, readyTarget(), false, terminate); err != nil {
+	if err := c.ifRunning(f, readyTarget(), false, terminate); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(errOut.String(), "machine "+fm+" is not running") {
 		t.Errorf("terminate of a stopped machine said %q", errOut)
 	}
-	err := c.ifRunning(context.Background(), f, readyTarget(), true, reboot)
+	err := c.ifRunning(f, readyTarget(), true, reboot)
 	wantErr(t, err, "is not running", "sbx start "+fm)
 	f.wantCalls(t)
+}
+
+func TestWatchGoneWaitsForTheMachineToGo(t *testing.T) {
+	f := newFakeBus()
+	machineIs(fm, "running", 7)(f)
+	f.events = []func(*fakeBus){machineIs(fm, "running", 7), machineGone(fm)}
+	gone := make(chan struct{})
+	watchGone(context.Background(), f, &machine.Running{Name: fm, Leader: 7}, gone)
+	select {
+	case <-gone:
+	default:
+		t.Fatal("gone is open after the machine went")
+	}
+	if len(f.events) != 0 || len(f.waits) != 1 || !f.waits[0].Machine {
+		t.Errorf("watchGone returned with %d events left, waits %+v; want it woken by machined", len(f.events), f.waits)
+	}
+}
+
+func TestWatchGoneSeesAReboot(t *testing.T) {
+	f := newFakeBus()
+	machineIs(fm, "running", 7)(f)
+	f.events = []func(*fakeBus){machineIs(fm, "running", 8)}
+	gone := make(chan struct{})
+	watchGone(context.Background(), f, &machine.Running{Name: fm, Leader: 7}, gone)
+	if _, open := <-gone; open {
+		t.Fatal("gone not closed")
+	}
+}
+
+func TestWatchGoneLeavesGoneOpenWhenCancelled(t *testing.T) {
+	f := newFakeBus()
+	machineIs(fm, "running", 7)(f)
+	gone := make(chan struct{})
+	watchGone(shortCtx(t), f, &machine.Running{Name: fm, Leader: 7}, gone)
+	select {
+	case <-gone:
+		t.Fatal("gone closed although the machine still runs")
+	default:
+	}
 }

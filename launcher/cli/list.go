@@ -1,12 +1,12 @@
 package cli
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
+	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
 	"github.com/sbxdev/sbx/launcher/safetext"
 )
@@ -40,13 +40,11 @@ and project.`,
 				}
 				return nil
 			}
-			ctx := context.Background()
-			bus, err := c.connect(ctx)
-			if err != nil {
+			var running []machine.Running
+			err = c.withBus(func(bus *machine.Bus) error {
+				running, err = bus.ListRunning(c.Context())
 				return err
-			}
-			defer bus.Close()
-			running, err := bus.ListRunning(ctx)
+			})
 			if err != nil {
 				return err
 			}

@@ -55,17 +55,7 @@ sbx \- a Debian development machine for every project, on systemd\-nspawn
 .SH DESCRIPTION
 `)
 	writeRoffText(w, overviewIntro)
-	var groups []string
-	byGroup := map[string][]*Command{}
-	for _, cmd := range commands() {
-		if cmd.Hidden {
-			continue
-		}
-		if _, ok := byGroup[cmd.Group]; !ok {
-			groups = append(groups, cmd.Group)
-		}
-		byGroup[cmd.Group] = append(byGroup[cmd.Group], cmd)
-	}
+	groups, byGroup := commandGroups()
 	for _, g := range groups {
 		fmt.Fprintf(w, ".SH \"%s COMMANDS\"\n", roffEscape(strings.ToUpper(g)))
 		for _, cmd := range byGroup[g] {

@@ -23,7 +23,7 @@ func (c *Ctx) suggestPackage(p *project, name string, req agent.Request) {
 	if len(pkgs) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(c.Context(), 5*time.Second)
 	defer cancel()
 	check := agent.Request{Argv: []string{"sh", "-c", `command -v "$1" >/dev/null 2>&1 || exit 3`, "sh", name},
 		Env: req.Env, Dir: req.Dir, Root: req.Root}

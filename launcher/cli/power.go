@@ -19,53 +19,32 @@ import (
 // processes. Unlike stop they also work on machines started by hand.
 
 func poweroffCmd() *Command {
-	var timeout time.Duration
-	return &Command{
+	return timedVerb(&Command{
 		Name: "poweroff", Args: "[NAME]", Group: "Machines", Short: "shut a machine down cleanly from inside",
 		Long: `Asks the machine's own systemd to power off (SIGRTMIN+4 to its init, as
 machinectl poweroff does) and waits until the machine is gone. Services inside
 stop in order; commands still running are ended. Powering off a stopped machine
 does nothing. Like sbx stop, but it also works for a machine started by hand.`,
-		Flags: func(fs *flag.FlagSet) {
-			fs.DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for the machine to go")
-		},
-		Run: func(c *Ctx, args []string) error {
-			return c.withRunning(args, timeout, false, poweroff)
-		},
-	}
+	}, 2*time.Minute, "how long to wait for the machine to go", whenRunning(false, poweroff))
 }
 
 func rebootCmd() *Command {
-	var timeout time.Duration
-	return &Command{
+	return timedVerb(&Command{
 		Name: "reboot", Args: "[NAME]", Group: "Machines", Short: "reboot a machine",
 		Long: `Asks the machine's own systemd to reboot (SIGINT to its init, as machinectl
 reboot does) and waits until it is back and commands can run in it. Commands
 running inside are ended.`,
-		Flags: func(fs *flag.FlagSet) {
-			fs.DurationVar(&timeout, "timeout", 3*time.Minute, "how long to wait for the machine to be back")
-		},
-		Run: func(c *Ctx, args []string) error {
-			return c.withRunning(args, timeout, true, reboot)
-		},
-	}
+	}, 3*time.Minute, "how long to wait for the machine to be back", whenRunning(true, reboot))
 }
 
 func terminateCmd() *Command {
-	var timeout time.Duration
-	return &Command{
+	return timedVerb(&Command{
 		Name: "terminate", Args: "[NAME]", Group: "Machines", Short: "end a machine at once, without shutting down",
 		Long: `Kills every process of the machine at once (machined's TerminateMachine, as
 machinectl terminate does): nothing inside gets to shut down cleanly. For a
 machine that does not react to sbx stop or sbx poweroff. Terminating a stopped
 machine does nothing.`,
-		Flags: func(fs *flag.FlagSet) {
-			fs.DurationVar(&timeout, "timeout", time.Minute, "how long to wait for the machine to go")
-		},
-		Run: func(c *Ctx, args []string) error {
-			return c.withRunning(args, timeout, false, terminate)
-		},
-	}
+	}, time.Minute, "how long to wait for the machine to go", whenRunning(false, terminate))
 }
 
 func killCmd() *Command {
@@ -88,26 +67,24 @@ SIG is a name (TERM, SIGKILL, RTMIN+4) or a number. It does not wait.`,
 			if whom != "all" && whom != "leader" {
 				return Usagef("--whom is all or leader, not %q", whom)
 			}
-			return c.withRunning(args, 30*time.Second, true, func(ctx context.Context, bus machineBus, t *target, m *machine.Running) error {
+			return c.onMachine(args, 30*time.Second, whenRunning(true, func(ctx context.Context, bus machineBus, t *target, m *machine.Running) error {
 				return bus.Kill(ctx, t.Name, whom, sig)
-			})
+			}))
 		},
 	}
 }
 
-// withRunning resolves the target, connects, and calls do with the running
-// machine. A stopped machine is an error when mustRun is set, and
-// otherwise a note: there is nothing to do.
-func (c *Ctx) withRunning(args []string, timeout time.Duration, mustRun bool,
-	do func(context.Context, machineBus, *target, *machine.Running) error) error {
-	return c.onMachine(args, timeout, func(ctx context.Context, bus *machine.Bus, t *target) error {
-		return c.ifRunning(ctx, bus, t, mustRun, do)
-	})
+// whenRunning is a power verb for onMachine: do, with the running machine.
+func whenRunning(mustRun bool, do func(context.Context, machineBus, *target, *machine.Running) error) func(*Ctx, *machine.Bus, *target) error {
+	return func(c *Ctx, bus *machine.Bus, t *target) error { return c.ifRunning(bus, t, mustRun, do) }
 }
 
-// ifRunning is withRunning once connected.
-func (c *Ctx) ifRunning(ctx context.Context, bus machineBus, t *target, mustRun bool,
+// ifRunning calls do (with c's context) when t's machine runs. A stopped
+// machine is an error when mustRun is set, and otherwise a note: there is
+// nothing to do.
+func (c *Ctx) ifRunning(bus machineBus, t *target, mustRun bool,
 	do func(context.Context, machineBus, *target, *machine.Running) error) error {
+	ctx := c.Context()
 	m, err := bus.Machine(ctx, t.Name)
 	if err != nil {
 		return err

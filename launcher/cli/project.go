@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/contract"
+	"github.com/sbxdev/sbx/launcher/hint"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 	"github.com/sbxdev/sbx/launcher/trust"
 )
@@ -17,15 +17,6 @@ import (
 type project struct {
 	File *sandboxfile.File
 	Name string
-}
-
-// cwd is the real current directory (machines bind projects by real path).
-func (c *Ctx) cwd() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("finding the current directory: %w", err)
-	}
-	return filepath.EvalSymlinks(wd)
 }
 
 func (c *Ctx) home() string {
@@ -38,43 +29,64 @@ func (c *Ctx) home() string {
 
 // loadProject finds and parses the .sandbox above dir.
 func (c *Ctx) loadProject(dir string) (*project, error) {
+	f, err := c.sandboxAt(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &project{File: f, Name: f.Machine.Name}, nil
+}
+
+// sandboxAt finds the .sandbox from dir (relative to where sbx works)
+// upward and parses it once; no file, or a parse error (file:line), comes
+// with its fix as the hint.
+func (c *Ctx) sandboxAt(dir string) (*sandboxfile.File, error) {
+	path, err := c.findSandbox(dir)
+	if err != nil {
+		return nil, err
+	}
+	return sandboxfile.Load(path, c.home()) // a *sandboxfile.ParseError carries its own hint
+}
+
+// findSandbox finds the path of the .sandbox from dir upward.
+func (c *Ctx) findSandbox(dir string) (string, error) {
+	dir, err := c.abs(dir)
+	if err != nil {
+		return "", err
+	}
 	path, err := sandboxfile.Find(dir)
 	if errors.Is(err, sandboxfile.ErrNotFound) {
 		hint := "create one with `sbx init` in the project's top directory"
 		if c.Cmd != nil && strings.Contains(c.Cmd.Args, "NAME") { // only where NAME is a form of the command
 			hint += ", or name a machine: sbx " + c.Cmd.Name + " NAME"
 		}
-		return nil, WithHint(err, "%s", hint)
+		return "", WithHint(err, "%s", hint)
 	}
+	return path, err
+}
+
+// checkOwner refuses a .sandbox that other users could have written; the
+// *trust.OwnerError carries the fix as its hint.
+func checkOwner(path string) error {
+	return trust.CheckOwner(path, os.Getuid())
+}
+
+// checkTrust opens the user's trust store and says how f stands in it.
+func (c *Ctx) checkTrust(f *sandboxfile.File) (trust.Store, trust.Status, error) {
+	store, err := trust.Open(c.Env)
 	if err != nil {
-		return nil, err
+		return trust.Store{}, 0, err
 	}
-	f, err := sandboxfile.Load(path, c.home())
-	if err != nil {
-		var pe *sandboxfile.ParseError
-		if errors.As(err, &pe) && pe.Hint != "" {
-			return nil, WithHint(err, "%s", pe.Hint)
-		}
-		return nil, err
-	}
-	return &project{File: f, Name: f.Machine.Name}, nil
+	st, err := store.Check(f)
+	return store, st, err
 }
 
 // requireTrust refuses to act on a .sandbox the user has not allowed: its
 // Setup= lines run as root in the machine.
 func (c *Ctx) requireTrust(p *project) error {
-	store, err := trust.Open(c.Env)
-	if err != nil {
+	if err := checkOwner(p.File.Path); err != nil {
 		return err
 	}
-	if err := trust.CheckOwner(p.File.Path, os.Getuid()); err != nil {
-		var oe *trust.OwnerError
-		if errors.As(err, &oe) && oe.Fix != "" {
-			return WithHint(err, "%s", oe.Fix)
-		}
-		return err
-	}
-	st, err := store.Check(p.File)
+	_, st, err := c.checkTrust(p.File)
 	if err != nil {
 		return err
 	}
@@ -97,20 +109,13 @@ func (c *Ctx) spec(p *project) (*contract.Spec, error) {
 	if err := sandboxfile.CheckRoot(f.Root, c.home()); err != nil {
 		return nil, err
 	}
-	u, g, err := currentIdentity()
+	u, err := c.currentUser(f.Exec.Shell)
 	if err != nil {
 		return nil, err
 	}
-	shell := f.Exec.Shell
-	if shell == "" {
-		shell = c.Env["SHELL"]
-	}
-	if !filepath.IsAbs(shell) {
-		shell = "/bin/bash"
-	}
 	s := contract.FromFile(f)
 	s.Name = p.Name
-	s.User = contract.User{Name: u.Name, UID: u.UID, Group: g.Name, GID: u.GID, Home: u.Home, Shell: shell, Groups: hostGroups(u)}
+	s.User = u
 	s.Lang = c.Env["LANG"]
 	for _, b := range f.Files.Binds {
 		if _, err := os.Stat(b.Host); err != nil {
@@ -128,11 +133,10 @@ func (c *Ctx) spec(p *project) (*contract.Spec, error) {
 // file and offers to trust it instead of refusing.
 func (c *Ctx) requireTrustInteractive(p *project) error {
 	err := c.requireTrust(p)
-	var hint *HintError
-	if err == nil || !errors.As(err, &hint) || !c.interactive() {
+	if err == nil || hint.Of(err) == "" || !c.interactive() {
 		return err
 	}
-	fmt.Fprintf(c.IO.Err, "sbx: %v. It says:\n\n%s\n", hint.Err, indent(string(p.File.Data)))
+	fmt.Fprintf(c.IO.Err, "sbx: %v. It says:\n\n%s\n", err, indent(string(p.File.Data)))
 	if cerr := c.confirm("Trust it (like sbx allow) and go on?"); cerr != nil {
 		return err
 	}

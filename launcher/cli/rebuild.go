@@ -1,11 +1,11 @@
 package cli
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"time"
 
+	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
 )
 
@@ -57,35 +57,34 @@ On a terminal it asks first; elsewhere --force is required.`,
 					return err
 				}
 			}
-			ctx := context.Background()
-			bus, err := c.connect(ctx)
-			if err != nil {
-				return err
-			}
-			defer bus.Close()
-			op := "rebuild"
-			if fresh {
-				op = "rebuild-fresh"
-			}
-			start := time.Now()
-			running, _ := bus.Machine(ctx, p.Name) // best effort: only to wait for it below
-			if err := c.apply(ctx, bus, p, op); err != nil {
-				return err
-			}
-			if running != nil {
-				// The helper started the new machine; wait until it is ready.
-				meta, err := nspawn.ReadMeta(p.Name)
-				if err != nil {
-					return err
-				}
-				sctx, cancel := context.WithTimeout(ctx, startTimeout)
-				defer cancel()
-				if err := c.start(sctx, bus, &target{Name: p.Name, Meta: meta}); err != nil {
-					return err
-				}
-			}
-			fmt.Fprintf(c.IO.Err, "sbx: machine %s rebuilt from .sandbox (%s)\n", p.Name, round(time.Since(start)))
-			return nil
+			return c.withBus(func(bus *machine.Bus) error { return c.rebuild(bus, p, fresh) })
 		},
 	}
+}
+
+// rebuild makes p's machine anew and, if it ran, waits until the new one
+// (which the helper starts) is ready.
+func (c *Ctx) rebuild(bus *machine.Bus, p *project, fresh bool) error {
+	op := "rebuild"
+	if fresh {
+		op = "rebuild-fresh"
+	}
+	start := time.Now()
+	running, _ := bus.Machine(c.Context(), p.Name) // best effort: only to wait for it below
+	if err := c.apply(bus, p, op); err != nil {
+		return err
+	}
+	if running != nil {
+		meta, err := nspawn.ReadMeta(p.Name)
+		if err != nil {
+			return err
+		}
+		sc, cancel := c.within(startTimeout)
+		defer cancel()
+		if err := sc.start(bus, &target{Name: p.Name, Meta: meta}); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(c.IO.Err, "sbx: machine %s rebuilt from .sandbox (%s)\n", p.Name, round(time.Since(start)))
+	return nil
 }

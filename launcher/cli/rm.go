@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/machine"
 )
 
 func rmCmd() *Command {
@@ -33,13 +33,7 @@ On a terminal it asks first; elsewhere --force is required.`,
 					return err
 				}
 			}
-			ctx := context.Background()
-			bus, err := c.connect(ctx)
-			if err != nil {
-				return err
-			}
-			defer bus.Close()
-			if err := c.removeMachine(ctx, bus, t.Name); err != nil {
+			if err := c.withBus(func(bus *machine.Bus) error { return c.removeMachine(bus, t.Name) }); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.IO.Err, "sbx: removed machine %s\n", t.Name)

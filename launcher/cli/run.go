@@ -1,12 +1,12 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 
 	"github.com/sbxdev/sbx/launcher/agent"
+	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
 )
 
@@ -56,7 +56,7 @@ found; 126 not executable; 125 sbx itself failed (see 'sbx help exit-codes').`,
 			if len(args) == 0 {
 				return Usagef("no command given")
 			}
-			if err := chdir(dir); err != nil {
+			if err := c.setDir(dir); err != nil {
 				return err
 			}
 			if m := c.insideMachine(); m != "" {
@@ -95,8 +95,7 @@ func (c *Ctx) runProject(p *project, o runOpts) error {
 	if err := c.requireTrustInteractive(p); err != nil {
 		return err
 	}
-	ctx := context.Background()
-	if err := c.applyOnUse(ctx, p); err != nil {
+	if err := c.applyOnUse(p); err != nil {
 		return err
 	}
 	env, err := c.guestEnv(p, o.Env)
@@ -110,15 +109,16 @@ func (c *Ctx) runProject(p *project, o runOpts) error {
 	defer func() { links.close() }()
 	req := agent.Request{Argv: o.Argv, Env: links.apply(env, o.Env), Dir: o.Dir, DirFallback: o.DirFallback, Root: o.Root, Login: o.Login}
 	stdio := agent.Stdio{In: c.IO.In, Out: c.IO.OutFile, Err: c.IO.ErrFile}
-	status, err := agent.Run(ctx, agentSocket(p.Name), req, stdio)
+	// c's context, never cancelled by a signal: Ctrl-C is the command's.
+	status, err := agent.Run(c.Context(), agentSocket(p.Name), req, stdio)
 	if errors.Is(err, agent.ErrUnavailable) {
-		if err := c.ensureRunning(ctx, p); err != nil {
+		if err := c.ensureRunning(p); err != nil {
 			return err
 		}
 		links.close() // made before the machine ran: its directory may be new
 		links = c.linkHost(p)
 		req.Env = links.apply(env, o.Env)
-		status, err = agent.Run(ctx, agentSocket(p.Name), req, stdio)
+		status, err = agent.Run(c.Context(), agentSocket(p.Name), req, stdio)
 	}
 	if err != nil {
 		return err
@@ -133,25 +133,25 @@ func (c *Ctx) runProject(p *project, o runOpts) error {
 }
 
 // ensureRunning creates p's machine if it does not exist and starts it.
-func (c *Ctx) ensureRunning(ctx context.Context, p *project) error {
-	bus, err := c.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer bus.Close()
+func (c *Ctx) ensureRunning(p *project) error {
+	return c.withBus(func(bus *machine.Bus) error { return c.ensureRunningOn(bus, p) })
+}
+
+// ensureRunningOn is ensureRunning once connected.
+func (c *Ctx) ensureRunningOn(bus *machine.Bus, p *project) error {
 	meta, err := nspawn.ReadMeta(p.Name)
 	if err != nil || meta.State != nspawn.StateReady {
-		if err := c.create(ctx, bus, p); err != nil {
+		if err := c.create(bus, p); err != nil {
 			return err
 		}
 		if meta, err = nspawn.ReadMeta(p.Name); err != nil {
 			return err
 		}
 	}
-	if m, _ := bus.Machine(ctx, p.Name); m == nil {
+	if m, _ := bus.Machine(c.Context(), p.Name); m == nil {
 		fmt.Fprintf(c.IO.Err, "sbx: starting machine %s\n", p.Name)
 	}
-	startCtx, cancel := context.WithTimeout(ctx, startTimeout)
+	sc, cancel := c.within(startTimeout)
 	defer cancel()
-	return c.start(startCtx, bus, &target{Name: p.Name, Meta: meta})
+	return sc.start(bus, &target{Name: p.Name, Meta: meta})
 }

@@ -128,12 +128,37 @@ func TestAllowShowsFileOnTerminal(t *testing.T) {
 	home := t.TempDir()
 	proj := filepath.Join(t.TempDir(), "proj")
 	content := "[Machine]\nPackages=git\n# a comment only shown in full\n"
-	if err := os.MkdirAll(proj, 0o755); err != nil {
+	makeProject(t, proj, content)
+	var errOut strings.Builder
+	code, shown := allowOnTerminal(t, home, proj, &errOut)
+	if code != 0 {
+		t.Fatalf("sbx allow on a terminal: exit %d: %s", code, errOut.String())
+	}
+	out := strings.ReplaceAll(shown, "\r\n", "\n")
+	if !strings.Contains(out, content) || !strings.Contains(out, "Allowed ") {
+		t.Errorf("terminal output does not show the file and the result:\n%s", out)
+	}
+	if strings.Index(out, content) > strings.Index(out, "Allowed ") {
+		t.Errorf("the file is shown after it was trusted:\n%s", out)
+	}
+}
+
+// makeProject makes dir with a .sandbox holding content.
+func makeProject(t *testing.T, dir, content string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(proj, ".sandbox"), []byte(content), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, ".sandbox"), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// allowOnTerminal runs sbx allow proj with stdout on a terminal (and
+// stderr too when errOut is nil); it returns the exit code and what the
+// terminal showed.
+func allowOnTerminal(t *testing.T, home, proj string, errOut io.Writer) (int, string) {
+	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)
@@ -145,18 +170,11 @@ func TestAllowShowsFileOnTerminal(t *testing.T) {
 		io.Copy(&shown, ptmx) // until the tty side is closed (EIO)
 		close(done)
 	}()
-	var errOut strings.Builder
-	code := Main([]string{"allow", proj}, Env{"HOME": home}, IO{Out: tty, OutFile: tty, Err: &errOut})
+	if errOut == nil {
+		errOut = tty
+	}
+	code := Main([]string{"allow", proj}, Env{"HOME": home}, IO{Out: tty, OutFile: tty, Err: errOut})
 	tty.Close()
 	<-done
-	if code != 0 {
-		t.Fatalf("sbx allow on a terminal: exit %d: %s", code, errOut.String())
-	}
-	out := strings.ReplaceAll(shown.String(), "\r\n", "\n")
-	if !strings.Contains(out, content) || !strings.Contains(out, "Allowed ") {
-		t.Errorf("terminal output does not show the file and the result:\n%s", out)
-	}
-	if strings.Index(out, content) > strings.Index(out, "Allowed ") {
-		t.Errorf("the file is shown after it was trusted:\n%s", out)
-	}
+	return code, shown.String()
 }

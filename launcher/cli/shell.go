@@ -9,7 +9,6 @@ import (
 	"github.com/sbxdev/sbx/launcher/safetext"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/sbxdev/sbx/launcher/builder"
 	"github.com/sbxdev/sbx/launcher/layout"
@@ -44,7 +43,7 @@ The shell hook (sbx hook) runs 'sbx shell --auto' when you cd into a project.`,
 			if len(args) > 0 {
 				return Usagef("shell takes no arguments; to run a command use: sbx run COMMAND")
 			}
-			if err := chdir(dir); err != nil {
+			if err := c.setDir(dir); err != nil {
 				return err
 			}
 			if auto {
@@ -88,7 +87,7 @@ func (c *Ctx) shell(cdFile string, root bool, env []string) error {
 	defer os.Remove(hostFile)
 	err = c.runInMachine(argv, env, root, login, layout.GuestRuntime+"/"+name)
 	if data, rerr := readGuestFile(hostFile, 64<<10); rerr == nil && len(data) > 0 {
-		if werr := os.WriteFile(cdFile, data, 0o600); werr != nil {
+		if werr := c.writeFile(cdFile, data); werr != nil {
 			return werr
 		}
 		return nil
@@ -106,11 +105,7 @@ func (c *Ctx) autoShell(cdFile string, root bool, env []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := trust.Open(c.Env)
-	if err != nil {
-		return err
-	}
-	st, err := store.Check(p.File)
+	store, st, err := c.checkTrust(p.File)
 	if err != nil {
 		return err
 	}
@@ -127,7 +122,7 @@ func (c *Ctx) autoShell(cdFile string, root bool, env []string) error {
 			// Without a marker the hook must not wait: it would call sbx
 			// again at every prompt.
 			if m, err := markPending(store, p.File.Path); err == nil {
-				return os.WriteFile(cdFile, []byte("wait:"+m), 0o600)
+				return c.writeFile(cdFile, []byte("wait:"+m))
 			}
 		}
 		return nil
@@ -140,13 +135,23 @@ func (c *Ctx) autoShell(cdFile string, root bool, env []string) error {
 	return c.shell(cdFile, root, env)
 }
 
-// hostShell replaces sbx with the user's shell on the host.
+// hostShell replaces sbx with the user's shell on the host, in the
+// directory sbx works in, with sbx's environment.
 func (c *Ctx) hostShell() error {
 	sh := c.Env["SHELL"]
 	if !filepath.IsAbs(sh) {
 		sh = "/bin/sh"
 	}
 	fmt.Fprintf(c.IO.Err, "sbx: no .sandbox here or above; this is your normal shell on the host\n")
-	env := os.Environ()
-	return syscall.Exec(sh, []string{"-" + filepath.Base(sh)}, env)
+	return execIn(c.Dir, sh, []string{"-" + filepath.Base(sh)}, c.Env.list())
+}
+
+// writeFile writes data to the hook's file path (0600), relative to the
+// directory sbx works in.
+func (c *Ctx) writeFile(path string, data []byte) error {
+	abs, err := c.abs(path)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(abs, data, 0o600)
 }

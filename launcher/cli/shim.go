@@ -94,9 +94,39 @@ func (c *Ctx) writeShims(names []string, dir string, force bool) error {
 	if dir == "" {
 		dir = filepath.Join(c.home(), ".local", "bin")
 	}
-	if dir, err = filepath.Abs(dir); err != nil {
+	if dir, err = c.abs(dir); err != nil {
 		return err
 	}
+	err = c.installShims(p, dir, names, func(n string) (shimFile, error) {
+		if !shimName(n) {
+			return shimFile{}, Usagef("%q is not a command name (letters, digits, . _ + -; no /)", printable(n))
+		}
+		path := filepath.Join(dir, n)
+		return shimFile{Command: n, Path: path, Content: shimScript(c.Self, p, n), Mode: 0o755, Replace: force,
+			Taken: "remove it, or add --force to replace it", Said: fmt.Sprintf("%s runs %s in machine %s", path, n, p.Name)}, nil
+	})
+	if err != nil {
+		return err
+	}
+	if !onPath(c.Env["PATH"], dir) {
+		fmt.Fprintf(c.IO.Err, "sbx: %s is not on your PATH; add it, e.g. in ~/.profile: PATH=\"%s:$PATH\"\n", dir, dir)
+	}
+	return nil
+}
+
+// shimFile is one file a shim command writes.
+type shimFile struct {
+	Command, Path, Content string // Command: as recorded (NAME, APP.desktop)
+	Mode                   os.FileMode
+	Replace                bool   // replace a file sbx did not write (--force)
+	Taken                  string // the hint when a file sbx did not write is in the way
+	Said                   string // the line that says what it does
+}
+
+// installShims writes into dir the file that file(name) makes for each of
+// names (each complete or not at all) and records them for p's machine,
+// so sbx rm removes them.
+func (c *Ctx) installShims(p *project, dir string, names []string, file func(name string) (shimFile, error)) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
@@ -105,32 +135,25 @@ func (c *Ctx) writeShims(names []string, dir string, force bool) error {
 		return err
 	}
 	for _, n := range names {
-		if !shimName(n) {
-			return Usagef("%q is not a command name (letters, digits, . _ + -; no /)", printable(n))
+		f, err := file(n)
+		if err != nil {
+			return err
 		}
-		path := filepath.Join(dir, n)
-		if !force && existsNotShim(path) {
-			return WithHint(fmt.Errorf("%s exists and is not an sbx shim", path), "remove it, or add --force to replace it")
+		if !f.Replace && existsNotShim(f.Path) {
+			return WithHint(fmt.Errorf("%s exists and is not an sbx shim", f.Path), "%s", f.Taken)
 		}
-		script := shimScript(c.Self, p, n)
-		tmp := path + ".sbx-tmp"
-		if err := os.WriteFile(tmp, []byte(script), 0o755); err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
+		tmp := f.Path + ".sbx-tmp"
+		if err := os.WriteFile(tmp, []byte(f.Content), f.Mode); err != nil {
+			return fmt.Errorf("writing %s: %w", f.Path, err)
 		}
-		if err := os.Rename(tmp, path); err != nil {
+		if err := os.Rename(tmp, f.Path); err != nil {
 			os.Remove(tmp) // best effort
-			return fmt.Errorf("writing %s: %w", path, err)
+			return fmt.Errorf("writing %s: %w", f.Path, err)
 		}
-		recs = withShim(recs, shim{Command: n, Path: path, Machine: p.Name, Project: p.File.Root})
-		fmt.Fprintf(c.IO.Err, "sbx: %s runs %s in machine %s\n", path, n, p.Name)
+		recs = withShim(recs, shim{Command: f.Command, Path: f.Path, Machine: p.Name, Project: p.File.Root})
+		fmt.Fprintf(c.IO.Err, "sbx: %s\n", f.Said)
 	}
-	if err := c.saveShims(p.Name, recs); err != nil {
-		return err
-	}
-	if !onPath(c.Env["PATH"], dir) {
-		fmt.Fprintf(c.IO.Err, "sbx: %s is not on your PATH; add it, e.g. in ~/.profile: PATH=\"%s:$PATH\"\n", dir, dir)
-	}
-	return nil
+	return c.saveShims(p.Name, recs)
 }
 
 // shimScript is the file a shim is: sbx __shim with the project's root.

@@ -25,37 +25,23 @@ func (c *Ctx) writeDesktopShims(apps []string) error {
 		fmt.Fprintf(c.IO.Err, "sbx: Display= is off in %s: the program will not reach your display; add Display=yes under [Host]\n", p.File.Path)
 	}
 	dir := filepath.Join(c.dataHome(), "applications")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", dir, err)
-	}
-	recs, err := c.loadShims(p.Name)
-	if err != nil {
-		return err
-	}
-	for _, app := range apps {
+	return c.installShims(p, dir, apps, func(app string) (shimFile, error) {
 		if !shimName(app) {
-			return Usagef("%q is not an application name (the .desktop file's name without .desktop)", printable(app))
+			return shimFile{}, Usagef("%q is not an application name (the .desktop file's name without .desktop)", printable(app))
 		}
 		data, err := c.captureInMachine(p, "cat", "/usr/share/applications/"+app+".desktop")
 		if err != nil {
-			return WithHint(fmt.Errorf("reading %s.desktop in machine %s: %w", app, p.Name, err),
+			return shimFile{}, WithHint(fmt.Errorf("reading %s.desktop in machine %s: %w", app, p.Name, err),
 				"list them with: sbx run ls /usr/share/applications")
 		}
 		e, err := parseDesktop(data)
 		if err != nil {
-			return fmt.Errorf("%s.desktop in machine %s: %w", app, p.Name, err)
+			return shimFile{}, fmt.Errorf("%s.desktop in machine %s: %w", app, p.Name, err)
 		}
 		path := filepath.Join(dir, "sbx-"+p.Name+"-"+app+".desktop")
-		if existsNotShim(path) {
-			return WithHint(fmt.Errorf("%s exists and is not an sbx shim", path), "remove it first")
-		}
-		if err := os.WriteFile(path, []byte(desktopEntry(c.Self, p, app, e)), 0o644); err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		recs = withShim(recs, shim{Command: app + ".desktop", Path: path, Machine: p.Name, Project: p.File.Root})
-		fmt.Fprintf(c.IO.Err, "sbx: %s starts %s in machine %s\n", path, printable(e.name), p.Name)
-	}
-	return c.saveShims(p.Name, recs)
+		return shimFile{Command: app + ".desktop", Path: path, Content: desktopEntry(c.Self, p, app, e), Mode: 0o644,
+			Taken: "remove it first", Said: fmt.Sprintf("%s starts %s in machine %s", path, printable(e.name), p.Name)}, nil
+	})
 }
 
 func (c *Ctx) dataHome() string {

@@ -1,12 +1,9 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -122,13 +119,10 @@ func (c *Ctx) snapshotRemove(args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx := context.Background()
-	bus, err := c.connect(ctx)
+	err = c.withBus(func(bus *machine.Bus) error {
+		return c.runRootOn(bus, t.Name, "snapshot-rm", ref.String(), c.newProgress().event)
+	})
 	if err != nil {
-		return err
-	}
-	defer bus.Close()
-	if err := c.runRootOn(ctx, bus, t.Name, "snapshot-rm", ref.String(), c.newProgress().event); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.IO.Err, "sbx: removed snapshot %s of %s\n", ref.Snapshot, ref.Machine)
@@ -240,71 +234,4 @@ func (c *Ctx) machineNameArg(args []string) (string, error) {
 		return args[0], nil
 	}
 	return "", Usagef("too many arguments")
-}
-
-// privileged runs `sbx __root op arg` for machine t with the machine
-// powered off (saying why), and starts it again if it was running.
-func (c *Ctx) privileged(t *target, op, arg, why string) error {
-	return c.privilegedWith(t, op, arg, why, nil)
-}
-
-// privilegedWith is privileged with input passed as the unit's stdin.
-func (c *Ctx) privilegedWith(t *target, op, arg, why string, input *os.File) error {
-	ctx := context.Background()
-	bus, err := c.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer bus.Close()
-	return c.whileOff(ctx, bus, t, why, func() error {
-		return c.runRootOnWith(ctx, bus, t.Name, op, arg, input, c.newProgress().event)
-	})
-}
-
-// whileOff runs fn with machine t powered off and, if it was running,
-// starts it again afterwards (also after a failure: the machine is then
-// as it was).
-func (c *Ctx) whileOff(ctx context.Context, bus *machine.Bus, t *target, why string, fn func() error) error {
-	m, err := bus.Machine(ctx, t.Name)
-	if err != nil {
-		return err
-	}
-	running := m != nil
-	if running {
-		fmt.Fprintf(c.IO.Err, "sbx: powering %s off first: %s\n", t.Name, why)
-		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		err := c.stop(sctx, bus, t.Name)
-		cancel()
-		if err != nil {
-			return err
-		}
-	}
-	err = fn()
-	if running {
-		fmt.Fprintf(c.IO.Err, "sbx: starting %s again\n", t.Name)
-		sctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-		defer cancel()
-		if serr := c.start(sctx, bus, t); serr != nil {
-			if err == nil {
-				return serr
-			}
-			fmt.Fprintf(c.IO.Err, "sbx: %s did not start again: %v\n", t.Name, serr)
-		}
-	}
-	return err
-}
-
-// runRootOn runs a privileged operation on machine name in the unit
-// sbx-OP-NAME.service, so two of the same kind never run at once.
-func (c *Ctx) runRootOn(ctx context.Context, bus *machine.Bus, name, op, arg string, show func(builder.Event)) error {
-	return c.runRootOnWith(ctx, bus, name, op, arg, nil, show)
-}
-
-// runRootOnWith is runRootOn with input passed as the unit's stdin.
-func (c *Ctx) runRootOnWith(ctx context.Context, bus *machine.Bus, name, op, arg string, input *os.File, show func(builder.Event)) error {
-	err := c.runRootWith(ctx, bus, "sbx-"+op+"-"+name+".service", op, arg, input, show)
-	if errors.Is(err, errBusy) {
-		return WithHint(fmt.Errorf("another sbx %s of %s is running", op, name), "wait for it to finish and try again")
-	}
-	return err
 }

@@ -13,30 +13,33 @@ import (
 )
 
 func startCmd() *Command {
-	var timeout time.Duration
-	return &Command{
+	return timedVerb(&Command{
 		Name: "start", Args: "[NAME]", Group: "Machines", Short: "start a machine",
 		Long: `Starts the machine NAME, or the project's machine when no NAME is given, as
 the systemd unit systemd-nspawn@NAME.service (what machinectl start does), and
 returns when commands can run in it. Starting a running machine does nothing.`,
-		Flags: func(fs *flag.FlagSet) {
-			fs.DurationVar(&timeout, "timeout", 90*time.Second, "how long to wait for the machine to be ready")
-		},
-		Run: func(c *Ctx, args []string) error {
-			return c.onMachine(args, timeout, func(ctx context.Context, bus *machine.Bus, t *target) error {
-				return c.start(ctx, bus, t)
-			})
-		},
-	}
+	}, 90*time.Second, "how long to wait for the machine to be ready", func(c *Ctx, bus *machine.Bus, t *target) error {
+		return c.start(bus, t)
+	})
+}
+
+// timedVerb completes cmd, a verb on one machine (NAME or the project's),
+// with a --timeout flag (default d; help: what) that bounds run.
+func timedVerb(cmd *Command, d time.Duration, what string, run func(c *Ctx, bus *machine.Bus, t *target) error) *Command {
+	var timeout time.Duration
+	cmd.Flags = func(fs *flag.FlagSet) { fs.DurationVar(&timeout, "timeout", d, what) }
+	cmd.Run = func(c *Ctx, args []string) error { return c.onMachine(args, timeout, run) }
+	return cmd
 }
 
 // start starts t's machine if needed and waits until it is ready.
-func (c *Ctx) start(ctx context.Context, bus machineBus, t *target) error {
+func (c *Ctx) start(bus machineBus, t *target) error {
+	ctx := c.Context()
 	if t.Meta.State != nspawn.StateReady {
 		return WithHint(fmt.Errorf("machine %s is incomplete: its Setup= did not finish", t.Name),
 			"fix Setup= in .sandbox and run sbx create in the project")
 	}
-	if err := c.waitNotBusy(ctx, t.Name); err != nil {
+	if err := c.waitNotBusy(t.Name); err != nil {
 		return err
 	}
 	unit := machine.NspawnUnit(t.Name)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -32,8 +31,8 @@ network (host or private), sandbox, disk_bytes (when it could be measured) and
 created.`,
 		Flags: func(fs *flag.FlagSet) { jsonFlag(fs, &asJSON) },
 		Run: func(c *Ctx, args []string) error {
-			return c.onMachine(args, 0, func(ctx context.Context, bus *machine.Bus, t *target) error {
-				s, err := c.machineStatus(ctx, bus, t)
+			return c.onMachine(args, 0, func(c *Ctx, bus *machine.Bus, t *target) error {
+				s, err := c.machineStatus(bus, t)
 				if err != nil {
 					return err
 				}
@@ -129,7 +128,8 @@ func (s *machineStatus) writeJSON(w io.Writer) error {
 }
 
 // machineStatus gathers what sbx status shows of t's machine.
-func (c *Ctx) machineStatus(ctx context.Context, bus *machine.Bus, t *target) (*machineStatus, error) {
+func (c *Ctx) machineStatus(bus *machine.Bus, t *target) (*machineStatus, error) {
+	ctx := c.Context()
 	m, err := bus.Machine(ctx, t.Name)
 	if err != nil {
 		return nil, err
@@ -140,15 +140,15 @@ func (c *Ctx) machineStatus(ctx context.Context, bus *machine.Bus, t *target) (*
 		return nil, err
 	}
 	return &machineStatus{Name: t.Name, Running: m, Unit: unit, UnitState: st, Meta: t.Meta,
-		Sandbox: c.settingsOf(t), DiskBytes: c.diskUsage(ctx, bus, t.Name), Now: time.Now()}, nil
+		Sandbox: c.settingsOf(t), DiskBytes: c.diskUsage(bus, t.Name), Now: time.Now()}, nil
 }
 
 // diskUsage asks the privileged helper to measure the tree (the store is
 // not readable by users); -1 when that fails (status says how to measure).
-func (c *Ctx) diskUsage(ctx context.Context, bus *machine.Bus, name string) int64 {
+func (c *Ctx) diskUsage(bus *machine.Bus, name string) int64 {
 	var n int64 = -1
 	unit := fmt.Sprintf("sbx-du-%s-%d.service", name, time.Now().UnixNano())
-	err := c.runRoot(ctx, bus, unit, "du", name, func(e builder.Event) {
+	err := c.runRoot(bus, unit, "du", name, func(e builder.Event) {
 		if e.Result != nil {
 			n = e.Result.Size
 		}

@@ -1,33 +1,25 @@
 package cli
 
 import (
-	"context"
-	"flag"
 	"time"
 
 	"github.com/sbxdev/sbx/launcher/machine"
 )
 
 func stopCmd() *Command {
-	var timeout time.Duration
-	return &Command{
+	return timedVerb(&Command{
 		Name: "stop", Args: "[NAME]", Group: "Machines", Short: "stop a machine",
 		Long: `Shuts the machine down cleanly (stops systemd-nspawn@NAME.service, which asks
 the machine's systemd to power off) and waits until it is gone. Commands still
 running inside are ended. Stopping a stopped machine does nothing.`,
-		Flags: func(fs *flag.FlagSet) {
-			fs.DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for the machine to stop")
-		},
-		Run: func(c *Ctx, args []string) error {
-			return c.onMachine(args, timeout, func(ctx context.Context, bus *machine.Bus, t *target) error {
-				return c.stop(ctx, bus, t.Name)
-			})
-		},
-	}
+	}, 2*time.Minute, "how long to wait for the machine to stop", func(c *Ctx, bus *machine.Bus, t *target) error {
+		return c.stop(bus, t.Name)
+	})
 }
 
 // stop stops machine name and waits until machined has let it go.
-func (c *Ctx) stop(ctx context.Context, bus machineBus, name string) error {
+func (c *Ctx) stop(bus machineBus, name string) error {
+	ctx := c.Context()
 	unit := machine.NspawnUnit(name)
 	m, err := bus.Machine(ctx, name)
 	if err != nil {
@@ -45,18 +37,13 @@ func (c *Ctx) stop(ctx context.Context, bus machineBus, name string) error {
 }
 
 func restartCmd() *Command {
-	var timeout time.Duration
-	return &Command{
+	return timedVerb(&Command{
 		Name: "restart", Args: "[NAME]", Group: "Machines", Short: "stop and start a machine",
-		Long:  `Stops the machine (if running) and starts it again, waiting until it is ready.`,
-		Flags: func(fs *flag.FlagSet) { fs.DurationVar(&timeout, "timeout", 3*time.Minute, "how long to wait in all") },
-		Run: func(c *Ctx, args []string) error {
-			return c.onMachine(args, timeout, func(ctx context.Context, bus *machine.Bus, t *target) error {
-				if err := c.stop(ctx, bus, t.Name); err != nil {
-					return err
-				}
-				return c.start(ctx, bus, t)
-			})
-		},
-	}
+		Long: `Stops the machine (if running) and starts it again, waiting until it is ready.`,
+	}, 3*time.Minute, "how long to wait in all", func(c *Ctx, bus *machine.Bus, t *target) error {
+		if err := c.stop(bus, t.Name); err != nil {
+			return err
+		}
+		return c.start(bus, t)
+	})
 }

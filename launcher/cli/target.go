@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -83,23 +82,16 @@ func (c *Ctx) targetByName(name string, fromProject bool) (*target, error) {
 }
 
 // onMachine resolves the target from args, connects to the system bus and
-// calls fn, all bounded by timeout (0: none).
-func (c *Ctx) onMachine(args []string, timeout time.Duration, fn func(ctx context.Context, bus *machine.Bus, t *target) error) error {
+// calls fn, all bounded by timeout (0: none): fn gets a copy of c whose
+// context ends then.
+func (c *Ctx) onMachine(args []string, timeout time.Duration, fn func(c *Ctx, bus *machine.Bus, t *target) error) error {
 	t, err := c.resolveTarget(args)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.Background(), context.CancelFunc(func() {})
-	if timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-	}
+	tc, cancel := c.within(timeout)
 	defer cancel()
-	bus, err := c.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer bus.Close()
-	return fn(ctx, bus, t)
+	return tc.withBus(func(bus *machine.Bus) error { return fn(tc, bus, t) })
 }
 
 // currentProject loads the project around the current directory.

@@ -105,19 +105,11 @@ func trustList(c *Ctx, asJSON bool) error {
 }
 
 func trustStatus(c *Ctx, dir string) error {
-	path, err := findSandbox(dir)
+	f, err := c.sandboxAt(dir)
 	if err != nil {
 		return err
 	}
-	f, err := loadSandbox(c, path)
-	if err != nil {
-		return err
-	}
-	store, err := trust.Open(c.Env)
-	if err != nil {
-		return err
-	}
-	st, err := store.Check(f)
+	_, st, err := c.checkTrust(f)
 	if err != nil {
 		return err
 	}

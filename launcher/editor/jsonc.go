@@ -182,80 +182,88 @@ func (p *parser) string() (*node, error) {
 
 func (p *parser) object(depth int) (*node, error) {
 	n := &node{kind: '{', start: p.pos}
-	p.pos++
-	for {
-		if err := p.skip(); err != nil {
-			return nil, err
-		}
-		if p.pos < len(p.src) && p.src[p.pos] == '}' {
-			p.pos++
-			n.end = p.pos
-			return n, nil
-		}
-		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
-			return nil, p.errorf("expected a quoted key or '}'")
+	err := p.items('}', func() (string, error) {
+		if !p.at('"') {
+			return "", p.errorf("expected a quoted key or '}'")
 		}
 		key, err := p.string()
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		if err := p.skip(); err != nil {
-			return nil, err
+			return "", err
 		}
-		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-			return nil, p.errorf("expected ':' after the key %q", key.str)
+		if !p.at(':') {
+			return "", p.errorf("expected ':' after the key %q", key.str)
 		}
 		p.pos++
 		if err := p.skip(); err != nil {
-			return nil, err
+			return "", err
 		}
 		v, err := p.value(depth + 1)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		n.members = append(n.members, member{key: key.str, keyStart: key.start, value: v})
-		if err := p.skip(); err != nil {
-			return nil, err
-		}
-		if p.pos < len(p.src) && p.src[p.pos] == ',' {
-			p.pos++
-			continue
-		}
-		if p.pos >= len(p.src) || p.src[p.pos] != '}' {
-			return nil, p.errorf("expected ',' or '}' after the value of %q", key.str)
-		}
+		return fmt.Sprintf("after the value of %q", key.str), nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	n.end = p.pos
+	return n, nil
 }
 
 func (p *parser) array(depth int) (*node, error) {
 	n := &node{kind: '[', start: p.pos}
+	err := p.items(']', func() (string, error) {
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return "", err
+		}
+		n.elems = append(n.elems, v)
+		return "in the array", nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.end = p.pos
+	return n, nil
+}
+
+// items parses what stands between the opening bracket at p.pos and its
+// closing one, close: item after item, separated by commas (a trailing
+// comma allowed, as in JSONC). item parses one and says where it stands,
+// for the error when neither a comma nor close follows it.
+func (p *parser) items(close byte, item func() (where string, err error)) error {
 	p.pos++
 	for {
 		if err := p.skip(); err != nil {
-			return nil, err
+			return err
 		}
-		if p.pos < len(p.src) && p.src[p.pos] == ']' {
+		if p.at(close) {
 			p.pos++
-			n.end = p.pos
-			return n, nil
+			return nil
 		}
-		v, err := p.value(depth + 1)
+		where, err := item()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		n.elems = append(n.elems, v)
 		if err := p.skip(); err != nil {
-			return nil, err
+			return err
 		}
-		if p.pos < len(p.src) && p.src[p.pos] == ',' {
+		if p.at(',') {
 			p.pos++
 			continue
 		}
-		if p.pos >= len(p.src) || p.src[p.pos] != ']' {
-			return nil, p.errorf("expected ',' or ']' in the array")
+		if !p.at(close) {
+			return p.errorf("expected ',' or '%c' %s", close, where)
 		}
 	}
 }
+
+// at tells whether the next byte is c.
+func (p *parser) at(c byte) bool { return p.pos < len(p.src) && p.src[p.pos] == c }
 
 // plain returns the value as ordinary JSON data (maps, slices, strings,
 // float64, bool, nil), comments and layout dropped: what the file means.

@@ -27,7 +27,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("error %v (%T) is not a *ParseError", err, err)
 			}
 			lines := strings.Count(string(data), "\n") + 1
-			if pe.Line < 1 || pe.Line > lines || pe.File != path || pe.Msg == "" || pe.Hint == "" {
+			if pe.Line < 1 || pe.Line > lines || pe.File != path || pe.Msg == "" || pe.Fix == "" {
 				t.Fatalf("bad ParseError %+v for a %d-line input", pe, lines)
 			}
 			return

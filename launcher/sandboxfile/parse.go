@@ -47,7 +47,7 @@ type parser struct {
 }
 
 func (p *parser) errorf(hint, format string, a ...any) *ParseError {
-	return &ParseError{File: p.f.Path, Line: p.line, Msg: fmt.Sprintf(format, a...), Hint: hint}
+	return &ParseError{File: p.f.Path, Line: p.line, Msg: fmt.Sprintf(format, a...), Fix: hint}
 }
 
 func (p *parser) parseLine(raw []byte) error {

@@ -198,10 +198,10 @@ func TestParseErrors(t *testing.T) {
 			if !strings.Contains(pe.Msg, tt.msg) {
 				t.Errorf("Msg = %q, want it to contain %q", pe.Msg, tt.msg)
 			}
-			if !strings.Contains(pe.Hint, tt.hint) {
-				t.Errorf("Hint = %q, want it to contain %q", pe.Hint, tt.hint)
+			if !strings.Contains(pe.Fix, tt.hint) {
+				t.Errorf("Fix = %q, want it to contain %q", pe.Fix, tt.hint)
 			}
-			if pe.Hint == "" {
+			if pe.Fix == "" {
 				t.Errorf("error %q has no hint", pe.Msg)
 			}
 			wantPrefix := testPath + ":" + strconv.Itoa(tt.line) + ": "

@@ -84,8 +84,11 @@ type ParseError struct {
 	File string
 	Line int
 	Msg  string // what is wrong
-	Hint string // how to fix it
+	Fix  string // how to fix it: the hint the CLI prints under the error
 }
+
+// Hint is the fix, for the CLI's hint line (launcher/hint).
+func (e *ParseError) Hint() string { return e.Fix }
 
 // Error returns "FILE:LINE: MSG", the form editors and terminals link.
 func (e *ParseError) Error() string {

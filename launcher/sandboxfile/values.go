@@ -7,40 +7,49 @@ import (
 	"strings"
 )
 
-func setName(p *parser, v string) *valueError {
-	if err := ValidName(v); err != nil {
-		return bad(err.Error(), "use lower-case letters, digits and '-', e.g. Name=myproj")
+// The keys whose value is stored as written once its validator (valid.go,
+// run again on the root side) accepts it.
+var (
+	setName = setValid(ValidName, "use lower-case letters, digits and '-', e.g. Name=myproj",
+		func(f *File) *string { return &f.Machine.Name })
+	setDistribution = setValid(ValidDistribution, "Distribution= is debian or ubuntu",
+		func(f *File) *string { return &f.Machine.Distribution })
+	setRelease = setValid(ValidRelease, "use the codename in lower case, e.g. Release=trixie or Release=noble, not a version number",
+		func(f *File) *string { return &f.Machine.Release })
+	setMirror   = setValid(ValidMirror, "", func(f *File) *string { return &f.Machine.Mirror })
+	setHostname = setValid(ValidHostname, "", func(f *File) *string { return &f.Machine.Hostname })
+)
+
+// setValid is the setter of a key checked by valid: a value it refuses is
+// a bad value with hint ("" for the key's example); one it accepts is
+// stored in the field of the file.
+func setValid(valid func(string) error, hint string, field func(*File) *string) func(*parser, string) *valueError {
+	return func(p *parser, v string) *valueError {
+		if err := valid(v); err != nil {
+			return bad(err.Error(), hint)
+		}
+		*field(p.f) = v
+		return nil
 	}
-	p.f.Machine.Name = v
-	return nil
 }
 
-func setDistribution(p *parser, v string) *valueError {
-	if err := ValidDistribution(v); err != nil {
-		return bad(err.Error(), "Distribution= is debian or ubuntu")
+// addNames adds each space-separated name in v to list, once, after check
+// accepts it: the list keys (Packages=, PassEnvironment=) may repeat a
+// name, within a line and across lines.
+func addNames(list *[]string, v string, check func(name string) *valueError) *valueError {
+	for _, name := range strings.Fields(v) {
+		if err := check(name); err != nil {
+			return err
+		}
+		if !slices.Contains(*list, name) {
+			*list = append(*list, name)
+		}
 	}
-	p.f.Machine.Distribution = v
-	return nil
-}
-
-func setRelease(p *parser, v string) *valueError {
-	if err := ValidRelease(v); err != nil {
-		return bad(err.Error(), "use the codename in lower case, e.g. Release=trixie or Release=noble, not a version number")
-	}
-	p.f.Machine.Release = v
-	return nil
-}
-
-func setMirror(p *parser, v string) *valueError {
-	if err := ValidMirror(v); err != nil {
-		return bad(err.Error(), "")
-	}
-	p.f.Machine.Mirror = v
 	return nil
 }
 
 func setPackages(p *parser, v string) *valueError {
-	for _, name := range strings.Fields(v) {
+	return addNames(&p.f.Machine.Packages, v, func(name string) *valueError {
 		if i := strings.IndexAny(name, "=/:"); i >= 0 {
 			return bad(fmt.Sprintf("%q: only package names are supported, not versions (=), releases (/) or architectures (:)", name),
 				fmt.Sprintf("write Packages=%s", name[:i]))
@@ -49,19 +58,8 @@ func setPackages(p *parser, v string) *valueError {
 			return bad(err.Error(),
 				"package names are lower case letters, digits, '+', '-' and '.', separated by spaces")
 		}
-		if !slices.Contains(p.f.Machine.Packages, name) {
-			p.f.Machine.Packages = append(p.f.Machine.Packages, name)
-		}
-	}
-	return nil
-}
-
-func setHostname(p *parser, v string) *valueError {
-	if err := ValidHostname(v); err != nil {
-		return bad(err.Error(), "")
-	}
-	p.f.Machine.Hostname = v
-	return nil
+		return nil
+	})
 }
 
 func setStopWhenIdle(p *parser, v string) *valueError {
@@ -97,16 +95,13 @@ func setEnvironment(p *parser, v string) *valueError {
 }
 
 func setPassEnvironment(p *parser, v string) *valueError {
-	for _, name := range strings.Fields(v) {
+	return addNames(&p.f.Exec.PassEnvironment, v, func(name string) *valueError {
 		if !envNameRE().MatchString(name) {
 			return bad(fmt.Sprintf("%q is not a valid variable name", name),
 				"list names only, separated by spaces, e.g. PassEnvironment=SSH_AUTH_SOCK TERM_PROGRAM")
 		}
-		if !slices.Contains(p.f.Exec.PassEnvironment, name) {
-			p.f.Exec.PassEnvironment = append(p.f.Exec.PassEnvironment, name)
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func setPrivate(p *parser, v string) *valueError {

@@ -5,8 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sbxdev/sbx/launcher/shellhook/ptytest"
 )
 
 // shellUnderTest says how to start a shell with no rc files and how its
@@ -34,6 +37,33 @@ func shellsUnderTest(t *testing.T) []shellUnderTest {
 	return shells
 }
 
+// inEveryShell runs test in a parallel subtest per shell, each with a
+// sandbox of its own.
+func inEveryShell(t *testing.T, test func(t *testing.T, st shellUnderTest, sb *sandbox)) {
+	for _, st := range shellsUnderTest(t) {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			sh, err := Lookup(st.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			test(t, st, newSandbox(t, sh))
+		})
+	}
+}
+
+// startGuestShell starts st as the shell `sbx shell` opens in a machine
+// (SBX_MACHINE, SBX_PROJECT and its return file set), in proj/sub/deeper,
+// with the hook sourced.
+func startGuestShell(t *testing.T, st shellUnderTest, sb *sandbox) *ptytest.Term {
+	t.Helper()
+	env := append(slices.Clip(sb.env), "SBX_MACHINE=m", "SBX_PROJECT="+sb.path("proj"), "SBX_RETURN_FILE="+sb.path("ret"))
+	tm := ptytest.Start(t, st.name, st.argv, sb.path("proj/sub/deeper"), env)
+	tm.Sync()
+	tm.Run(st.dialect(`source "$HOOK"`))
+	return tm
+}
+
 // fishDialect turns the bash forms the scenarios use into fish.
 func fishDialect(s string) string {
 	if rest, ok := strings.CutPrefix(s, "export "); ok {
@@ -50,6 +80,7 @@ func fishDialect(s string) string {
 // the sbx binary, and the hook rendered to call that stub.
 type sandbox struct {
 	t    *testing.T
+	sh   Shell // the shell its hook is rendered for
 	root string
 	stub string // directory of the stub's log and instructions
 	env  []string
@@ -78,7 +109,7 @@ func newSandbox(t *testing.T, sh Shell) *sandbox {
 			t.Fatalf("%s exists: it makes every directory below it a project; remove it to run the hook tests", p)
 		}
 	}
-	sb := &sandbox{t: t, root: root, stub: filepath.Join(root, "stub")}
+	sb := &sandbox{t: t, sh: sh, root: root, stub: filepath.Join(root, "stub")}
 	dirs := map[string]string{
 		"PLAIN": "plain", "PROJ": "proj", "SUB": "proj/sub/deeper", "PROJ2": "proj2",
 		"X2": "proj2/x", "OTHER": "other", "HOME": "home", "TMPDIR": "tmp", "STUB": "stub",

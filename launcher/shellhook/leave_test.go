@@ -3,8 +3,6 @@ package shellhook
 import (
 	"strings"
 	"testing"
-
-	"github.com/sbxdev/sbx/launcher/shellhook/ptytest"
 )
 
 // TestHookGuestHandsBackCd: in the machine's shell the hook opened, only the
@@ -31,70 +29,58 @@ func TestHookGuestHandsBackCd(t *testing.T) {
 		{"prevd", "", "prevd", all("prevd\x00")},
 		{"nextd", "", "nextd", all("nextd\x00")},
 	}
-	for _, st := range shellsUnderTest(t) {
-		t.Run(st.name, func(t *testing.T) {
-			t.Parallel()
-			sh, _ := Lookup(st.name)
-			sb := newSandbox(t, sh)
-			env := append(sb.env, "SBX_MACHINE=m", "SBX_PROJECT="+sb.path("proj"), "SBX_RETURN_FILE="+sb.path("ret"))
-			start := func() *ptytest.Term {
-				tm := ptytest.Start(t, st.name, st.argv, sb.path("proj/sub/deeper"), env)
-				tm.Sync()
-				tm.Run(st.dialect(`source "$HOOK"`))
-				return tm
+	inEveryShell(t, func(t *testing.T, st shellUnderTest, sb *sandbox) {
+		list := cases
+		if st.name == "fish" {
+			list = append(append([]leave{}, cases...), fishOnly...)
+		}
+		for _, c := range list {
+			want := c.want["*"]
+			if w, ok := c.want[st.name]; ok {
+				want = w
 			}
-			list := cases
-			if st.name == "fish" {
-				list = append(append([]leave{}, cases...), fishOnly...)
+			if c.want == nil {
+				cmd := strings.Fields(c.line)[0]
+				if st.name == "fish" {
+					cmd = "cd" // fish's pushd calls cd
+				}
+				want = cmd + "\x00" + sb.path("nowhere")
 			}
-			for _, c := range list {
-				want := c.want["*"]
-				if w, ok := c.want[st.name]; ok {
-					want = w
-				}
-				if c.want == nil {
-					cmd := strings.Fields(c.line)[0]
-					if st.name == "fish" {
-						cmd = "cd" // fish's pushd calls cd
-					}
-					want = cmd + "\x00" + sb.path("nowhere")
-				}
-				sb.write("ret", "")
-				tm := start()
-				if c.setup != "" {
-					tm.Run(st.dialect(c.setup))
-				}
-				tm.Send(c.line)
-				tm.WaitExit()
-				if got := sb.read("ret"); got != sb.path("proj/sub/deeper")+"\x00"+want {
-					t.Errorf("%s: %q handed back %q, want %q", c.name, c.line, got, sb.path("proj/sub/deeper")+"\x00"+want)
-				}
-			}
-			// Inside the project a failing cd is an error as usual.
 			sb.write("ret", "")
-			tm := start()
-			for _, l := range []string{"cd nosuch", "cd ../../nosuch", `cd "$PROJ/nosuch"`} {
-				out := tm.Run(st.dialect(l + `; echo "st=$?"`))
-				if !strings.Contains(out, "st=1") {
-					t.Errorf("%q inside the project: want an error and st=1:\n%s", l, out)
-				}
+			tm := startGuestShell(t, st, sb)
+			if c.setup != "" {
+				tm.Run(st.dialect(c.setup))
 			}
-			// A cd in a command substitution is a script's, not the user
-			// moving: it fails as usual, and the shell stays.
-			out := tm.Run(`echo "x=$(cd ../../../nowhere 2>/dev/null && echo in)."`)
-			if !tm.Alive() || !strings.Contains(out, "x=.") || strings.Contains(sb.read("ret"), "\x00") {
-				t.Errorf("a cd in $(...) handed back %q or ended the shell (alive %v):\n%s", sb.read("ret"), tm.Alive(), out)
+			tm.Send(c.line)
+			tm.WaitExit()
+			if got := sb.read("ret"); got != sb.path("proj/sub/deeper")+"\x00"+want {
+				t.Errorf("%s: %q handed back %q, want %q", c.name, c.line, got, sb.path("proj/sub/deeper")+"\x00"+want)
 			}
-			out = tm.Run(st.dialect(`cd ..; echo "st=$?"`))
-			if !tm.Alive() || !strings.Contains(out, "st=0") {
-				t.Errorf("cd .. inside the project ended the shell or failed:\n%s", out)
+		}
+		// Inside the project a failing cd is an error as usual.
+		sb.write("ret", "")
+		tm := startGuestShell(t, st, sb)
+		for _, l := range []string{"cd nosuch", "cd ../../nosuch", `cd "$PROJ/nosuch"`} {
+			out := tm.Run(st.dialect(l + `; echo "st=$?"`))
+			if !strings.Contains(out, "st=1") {
+				t.Errorf("%q inside the project: want an error and st=1:\n%s", l, out)
 			}
-			if got := sb.read("ret"); got != sb.path("proj/sub") {
-				t.Errorf("return file %q after cd inside the project, want %q", got, sb.path("proj/sub"))
-			}
-			if n := len(sb.calls()); n != 0 {
-				t.Errorf("sbx called %d times inside a machine", n)
-			}
-		})
-	}
+		}
+		// A cd in a command substitution is a script's, not the user
+		// moving: it fails as usual, and the shell stays.
+		out := tm.Run(`echo "x=$(cd ../../../nowhere 2>/dev/null && echo in)."`)
+		if !tm.Alive() || !strings.Contains(out, "x=.") || strings.Contains(sb.read("ret"), "\x00") {
+			t.Errorf("a cd in $(...) handed back %q or ended the shell (alive %v):\n%s", sb.read("ret"), tm.Alive(), out)
+		}
+		out = tm.Run(st.dialect(`cd ..; echo "st=$?"`))
+		if !tm.Alive() || !strings.Contains(out, "st=0") {
+			t.Errorf("cd .. inside the project ended the shell or failed:\n%s", out)
+		}
+		if got := sb.read("ret"); got != sb.path("proj/sub") {
+			t.Errorf("return file %q after cd inside the project, want %q", got, sb.path("proj/sub"))
+		}
+		if n := len(sb.calls()); n != 0 {
+			t.Errorf("sbx called %d times inside a machine", n)
+		}
+	})
 }

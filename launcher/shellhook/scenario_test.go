@@ -162,44 +162,36 @@ func repeat(s string, n int) []string {
 }
 
 func TestHookHostScenario(t *testing.T) {
-	for _, st := range shellsUnderTest(t) {
-		t.Run(st.name, func(t *testing.T) {
-			t.Parallel()
-			sh, err := Lookup(st.name)
-			if err != nil {
-				t.Fatal(err)
+	inEveryShell(t, func(t *testing.T, st shellUnderTest, sb *sandbox) {
+		tm := ptytest.Start(t, st.name, st.argv, sb.root, sb.env)
+		tm.Sync()
+		for _, s := range hostScenario() {
+			if s.before != nil {
+				s.before(sb)
 			}
-			sb := newSandbox(t, sh)
-			tm := ptytest.Start(t, st.name, st.argv, sb.root, sb.env)
-			tm.Sync()
-			for _, s := range hostScenario() {
-				if s.before != nil {
-					s.before(sb)
-				}
-				before := len(sb.calls())
-				for _, l := range s.lines {
-					tm.Send(st.dialect(l))
-				}
-				out := tm.Sync()
-				if got := len(sb.calls()) - before; got != s.calls {
-					t.Errorf("%s: sbx called %d times, want %d", s.name, got, s.calls)
-				}
-				if s.check != nil {
-					s.check(t, sb, out)
-				}
-				if t.Failed() {
-					t.Fatalf("stopped at step %q", s.name)
-				}
+			before := len(sb.calls())
+			for _, l := range s.lines {
+				tm.Send(st.dialect(l))
 			}
-			ctrlC(t, tm, sb)
-			if p := sb.pwned(); len(p) > 0 {
-				t.Errorf("a hostile directory name ran a command: %q", p)
+			out := tm.Sync()
+			if got := len(sb.calls()) - before; got != s.calls {
+				t.Errorf("%s: sbx called %d times, want %d", s.name, got, s.calls)
 			}
-			if l := sb.leftovers(); len(l) > 0 {
-				t.Errorf("cd-files left behind in TMPDIR: %q", l)
+			if s.check != nil {
+				s.check(t, sb, out)
 			}
-		})
-	}
+			if t.Failed() {
+				t.Fatalf("stopped at step %q", s.name)
+			}
+		}
+		ctrlC(t, tm, sb)
+		if p := sb.pwned(); len(p) > 0 {
+			t.Errorf("a hostile directory name ran a command: %q", p)
+		}
+		if l := sb.leftovers(); len(l) > 0 {
+			t.Errorf("cd-files left behind in TMPDIR: %q", l)
+		}
+	})
 }
 
 // ctrlC interrupts the stub while it runs for an entry: the shell must come
@@ -225,52 +217,44 @@ func ctrlC(t *testing.T, tm *ptytest.Term, sb *sandbox) {
 // directory back and ends the shell `sbx shell` started; a nested shell
 // does neither; nothing enters a machine.
 func TestHookGuestScenario(t *testing.T) {
-	for _, st := range shellsUnderTest(t) {
-		t.Run(st.name, func(t *testing.T) {
-			t.Parallel()
-			sh, _ := Lookup(st.name)
-			sb := newSandbox(t, sh)
-			env := append(sb.env, "SBX_MACHINE=m", "SBX_PROJECT="+sb.path("proj"), "SBX_RETURN_FILE="+sb.path("ret"))
-			tm := ptytest.Start(t, st.name, st.argv, sb.path("proj/sub/deeper"), env)
-			tm.Sync()
-			tm.Run(`source "$HOOK"`)
-			tm.Run(`cd -- "$PROJ"`)
-			tm.Run(`cd -- "$NEST"`)
-			// Inside the project the return file follows the shell, so an
-			// exit lands the host shell where this one was.
-			nest := sb.path("proj/nested-plain")
-			if got := sb.read("ret"); got != nest {
-				t.Errorf("return file has %q inside the project, want %q", got, nest)
-			}
-			out := tm.Run(`env | grep -q SBX_RETURN_FILE || echo "no-return""-file"`)
-			if !strings.Contains(out, "no-return-file") {
-				t.Errorf("SBX_RETURN_FILE is still exported to commands:\n%s", out)
-			}
-			// A nested shell inherits no return file: leaving does nothing.
-			tm.Send(strings.Join(st.argv, " "))
-			tm.Run(st.dialect(`source "$HOOK"`))
-			tm.Run(`cd -- "$PLAIN"`)
-			tm.Run(`cd -- "$PROJ2"`)
-			tm.Run(`cd -- "$H0"`)
-			if !tm.Alive() || sb.read("ret") != nest {
-				t.Fatalf("nested shell handed back %q (alive: %v)", sb.read("ret"), tm.Alive())
-			}
-			tm.Run("exit")
-			tm.Run("true")
-			// The outer shell hands back a hostile name as it is, and ends.
-			tm.Send(`cd -- "$H4"`)
-			tm.WaitExit()
-			if got, want := sb.read("ret"), sb.path(filepath.Join("h", hostileNames[4])); got != want {
-				t.Errorf("return file has %q, want %q", got, want)
-			}
-			if n := len(sb.calls()); n != 0 {
-				t.Errorf("sbx called %d times inside a machine, want 0", n)
-			}
-			if p := sb.pwned(); len(p) > 0 {
-				t.Errorf("a hostile directory name ran a command: %q", p)
-			}
-		})
-	}
+	inEveryShell(t, func(t *testing.T, st shellUnderTest, sb *sandbox) {
+		tm := startGuestShell(t, st, sb)
+		tm.Run(`cd -- "$PROJ"`)
+		tm.Run(`cd -- "$NEST"`)
+		// Inside the project the return file follows the shell, so an
+		// exit lands the host shell where this one was.
+		nest := sb.path("proj/nested-plain")
+		if got := sb.read("ret"); got != nest {
+			t.Errorf("return file has %q inside the project, want %q", got, nest)
+		}
+		out := tm.Run(`env | grep -q SBX_RETURN_FILE || echo "no-return""-file"`)
+		if !strings.Contains(out, "no-return-file") {
+			t.Errorf("SBX_RETURN_FILE is still exported to commands:\n%s", out)
+		}
+		// A nested shell inherits no return file: leaving does nothing.
+		tm.Send(strings.Join(st.argv, " "))
+		tm.Run(st.dialect(`source "$HOOK"`))
+		tm.Run(`cd -- "$PLAIN"`)
+		tm.Run(`cd -- "$PROJ2"`)
+		tm.Run(`cd -- "$H0"`)
+		if !tm.Alive() || sb.read("ret") != nest {
+			t.Fatalf("nested shell handed back %q (alive: %v)", sb.read("ret"), tm.Alive())
+		}
+		tm.Run("exit")
+		tm.Run("true")
+		// The outer shell hands back a hostile name as it is, and ends.
+		tm.Send(`cd -- "$H4"`)
+		tm.WaitExit()
+		if got, want := sb.read("ret"), sb.path(filepath.Join("h", hostileNames[4])); got != want {
+			t.Errorf("return file has %q, want %q", got, want)
+		}
+		if n := len(sb.calls()); n != 0 {
+			t.Errorf("sbx called %d times inside a machine, want 0", n)
+		}
+		if p := sb.pwned(); len(p) > 0 {
+			t.Errorf("a hostile directory name ran a command: %q", p)
+		}
+	})
 }
 
 // TestHookNonInteractive: a non-interactive shell that sources the hook

@@ -84,27 +84,22 @@ func TestQuoteInRealShells(t *testing.T) {
 // TestHookCallsHostileBinaryPath: a binary installed under a path with
 // quotes, spaces and $(...) is still called as that one path.
 func TestHookCallsHostileBinaryPath(t *testing.T) {
-	for _, st := range shellsUnderTest(t) {
-		t.Run(st.name, func(t *testing.T) {
-			t.Parallel()
-			sh, _ := Lookup(st.name)
-			sb := newSandbox(t, sh)
-			bindir := sb.path("bin/it's a $(touch pwned9) `dir`")
-			sb.mkdir("bin/it's a $(touch pwned9) `dir`")
-			stub := filepath.Join(bindir, "s\"b'x")
-			if err := os.Symlink(sb.path("stub/sbx"), stub); err != nil {
-				t.Fatal(err)
-			}
-			sb.write("hook", sh.Hook(stub))
-			tm := ptytest.Start(t, st.name, st.argv, sb.root, sb.env)
-			tm.Run(`source "$HOOK"`)
-			tm.Run(`cd -- "$PROJ"`)
-			if n := len(sb.calls()); n != 1 {
-				t.Errorf("stub at %q called %d times, want 1", stub, n)
-			}
-			if p := sb.pwned(); len(p) > 0 {
-				t.Errorf("the binary's path ran a command: %q", p)
-			}
-		})
-	}
+	inEveryShell(t, func(t *testing.T, st shellUnderTest, sb *sandbox) {
+		bindir := sb.path("bin/it's a $(touch pwned9) `dir`")
+		sb.mkdir("bin/it's a $(touch pwned9) `dir`")
+		stub := filepath.Join(bindir, "s\"b'x")
+		if err := os.Symlink(sb.path("stub/sbx"), stub); err != nil {
+			t.Fatal(err)
+		}
+		sb.write("hook", sb.sh.Hook(stub))
+		tm := ptytest.Start(t, st.name, st.argv, sb.root, sb.env)
+		tm.Run(`source "$HOOK"`)
+		tm.Run(`cd -- "$PROJ"`)
+		if n := len(sb.calls()); n != 1 {
+			t.Errorf("stub at %q called %d times, want 1", stub, n)
+		}
+		if p := sb.pwned(); len(p) > 0 {
+			t.Errorf("the binary's path ran a command: %q", p)
+		}
+	})
 }

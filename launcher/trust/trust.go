@@ -276,3 +276,6 @@ type OwnerError struct {
 }
 
 func (e *OwnerError) Error() string { return e.Path + " " + e.Reason }
+
+// Hint is the fix, for the CLI's hint line (launcher/hint).
+func (e *OwnerError) Hint() string { return e.Fix }

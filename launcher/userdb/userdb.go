@@ -64,9 +64,15 @@ func getent(db, key string) (lines []string, found, ok bool, err error) {
 	return nil, false, false, nil
 }
 
-// lookup finds key in db (passwd or group) through getent, else in file;
-// match decides whether a line of file is the entry.
-func lookup(db, key, file string, match func([]string) bool) ([]string, error) {
+// In both databases an entry's name is its field 0 and its id field 2.
+const (
+	nameField = 0
+	idField   = 2
+)
+
+// lookup finds key in db (passwd or group) through getent, else in file:
+// the first line of at least fields fields whose field field is key.
+func lookup(db, file string, fields, field int, key string) ([]string, error) {
 	lines, found, ok, err := getent(db, key)
 	if err != nil {
 		return nil, err
@@ -82,7 +88,7 @@ func lookup(db, key, file string, match func([]string) bool) ([]string, error) {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Split(line, ":"); !strings.HasPrefix(line, "#") && match(f) {
+		if f := strings.Split(line, ":"); !strings.HasPrefix(line, "#") && len(f) >= fields && f[field] == key {
 			return f, nil
 		}
 	}
@@ -117,20 +123,19 @@ func parseGroup(f []string) (Group, error) {
 }
 
 // LookupUser finds the user called name.
-func LookupUser(name string) (User, error) {
-	f, err := lookup("passwd", name, passwdFile, func(f []string) bool { return len(f) >= 7 && f[0] == name })
-	if err != nil {
-		return User{}, fmt.Errorf("looking up user %s: %w", name, err)
-	}
-	return parseUser(f)
-}
+func LookupUser(name string) (User, error) { return userBy(nameField, name, "user "+name) }
 
 // LookupUID finds the user with uid.
 func LookupUID(uid int) (User, error) {
-	id := strconv.Itoa(uid)
-	f, err := lookup("passwd", id, passwdFile, func(f []string) bool { return len(f) >= 7 && f[2] == id })
+	return userBy(idField, strconv.Itoa(uid), "uid "+strconv.Itoa(uid))
+}
+
+// userBy finds the passwd entry whose field is key; what names the key in
+// the error.
+func userBy(field int, key, what string) (User, error) {
+	f, err := lookup("passwd", passwdFile, 7, field, key)
 	if err != nil {
-		return User{}, fmt.Errorf("looking up uid %d: %w", uid, err)
+		return User{}, fmt.Errorf("looking up %s: %w", what, err)
 	}
 	return parseUser(f)
 }
@@ -139,20 +144,18 @@ func LookupUID(uid int) (User, error) {
 func Current() (User, error) { return LookupUID(os.Getuid()) }
 
 // LookupGroup finds the group called name.
-func LookupGroup(name string) (Group, error) {
-	f, err := lookup("group", name, groupFile, func(f []string) bool { return len(f) >= 4 && f[0] == name })
-	if err != nil {
-		return Group{}, fmt.Errorf("looking up group %s: %w", name, err)
-	}
-	return parseGroup(f)
-}
+func LookupGroup(name string) (Group, error) { return groupBy(nameField, name, "group "+name) }
 
 // LookupGID finds the group with gid.
 func LookupGID(gid int) (Group, error) {
-	id := strconv.Itoa(gid)
-	f, err := lookup("group", id, groupFile, func(f []string) bool { return len(f) >= 4 && f[2] == id })
+	return groupBy(idField, strconv.Itoa(gid), "gid "+strconv.Itoa(gid))
+}
+
+// groupBy is userBy for the group database.
+func groupBy(field int, key, what string) (Group, error) {
+	f, err := lookup("group", groupFile, 4, field, key)
 	if err != nil {
-		return Group{}, fmt.Errorf("looking up gid %d: %w", gid, err)
+		return Group{}, fmt.Errorf("looking up %s: %w", what, err)
 	}
 	return parseGroup(f)
 }

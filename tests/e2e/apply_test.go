@@ -136,8 +136,17 @@ func TestApplyOnUse(t *testing.T) {
 	// An untrusted .sandbox naming it cannot stop it.
 	hostile := "/home/alice/src/apply-hostile"
 	must(t, alice, fmt.Sprintf("mkdir -p %[1]s && printf '[Machine]\\nName=%[2]s\\n' > %[1]s/.sandbox", sh(hostile), name))
-	if _, stderr, code := asAlice(t, fmt.Sprintf("cd %s && sbx stop", sh(hostile))); code == 0 || !strings.Contains(stderr, "not trusted") {
-		t.Errorf("sbx stop in an untrusted project: exit %d, stderr:\n%s", code, stderr)
+	// Every command that takes the machine from the current directory.
+	snapsBefore := must(t, alice, "sbx snapshots "+name)
+	for _, cmd := range []string{"stop", "poweroff", "reboot", "terminate", "kill", "enable", "disable",
+		"rm --force", "login", "snapshot", "export /tmp/apply-hostile.tar", "start", "status"} {
+		if _, stderr, code := asAlice(t, fmt.Sprintf("cd %s && sbx %s </dev/null", sh(hostile), cmd)); code == 0 || !strings.Contains(stderr, "not trusted") {
+			t.Errorf("sbx %s in an untrusted project: exit %d, stderr:\n%s", cmd, code, stderr)
+		}
+	}
+	must(t, alice, "test ! -e /tmp/apply-hostile.tar")
+	if after := must(t, alice, "sbx snapshots "+name); after != snapsBefore {
+		t.Errorf("an untrusted .sandbox changed %s's snapshots:\n%s\nnow:\n%s", name, snapsBefore, after)
 	}
 	if st := machineState(t, name); st != "running" {
 		t.Errorf("an untrusted .sandbox stopped %s (now %s)", name, st)

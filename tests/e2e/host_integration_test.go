@@ -5,7 +5,6 @@ package e2e
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -14,32 +13,24 @@ import (
 // inside, built once.
 const hostIntDir = "/home/alice/src/hostint"
 
-var (
-	hostIntOnce sync.Once
-	hostIntName string
-)
+// hostIntMachine is the host-integration project's machine, created and
+// started.
+var hostIntMachine = &onceMachine{what: "the host-integration machine", make: func(t *testing.T) string {
+	// The host's side: an SSH agent's tools, an X server, a git
+	// identity, all there before the machine starts.
+	must(t, "root", "command -v ssh-agent >/dev/null && command -v Xvfb >/dev/null || "+
+		"{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-client xvfb; } >/dev/null")
+	must(t, "root", "systemctl is-active -q sbx-e2e-xvfb || systemd-run -q --uid=alice --unit=sbx-e2e-xvfb Xvfb :42 -nolisten tcp")
+	waitUntil(t, alice, "test -S /tmp/.X11-unix/X42", time.Minute)
+	must(t, alice, "git config --global user.name 'Alice Example' && mkdir -p ~/.config/git && echo '*.swp' > ~/.config/git/ignore")
+	newProject(t, hostIntDir, "[Machine]\nPackages=bc openssh-client git x11-utils gnupg\n\n[Host]\nDisplay=yes\n")
+	name, _ := createProject(t, hostIntDir)
+	return name
+}}
 
 // hostInt returns the host-integration project's machine, created and
 // started.
-func hostInt(t *testing.T) string {
-	t.Helper()
-	hostIntOnce.Do(func() {
-		// The host's side: an SSH agent's tools, an X server, a git
-		// identity, all there before the machine starts.
-		must(t, "root", "command -v ssh-agent >/dev/null && command -v Xvfb >/dev/null || "+
-			"{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-client xvfb; } >/dev/null")
-		must(t, "root", "systemctl is-active -q sbx-e2e-xvfb || systemd-run -q --uid=alice --unit=sbx-e2e-xvfb Xvfb :42 -nolisten tcp")
-		waitUntil(t, alice, "test -S /tmp/.X11-unix/X42", time.Minute)
-		must(t, alice, "git config --global user.name 'Alice Example' && mkdir -p ~/.config/git && echo '*.swp' > ~/.config/git/ignore")
-		newProject(t, hostIntDir, "[Machine]\nPackages=bc openssh-client git x11-utils gnupg\n\n[Host]\nDisplay=yes\n")
-		name, _ := createProject(t, hostIntDir)
-		hostIntName = name
-	})
-	if hostIntName == "" {
-		t.Fatal("the host-integration machine could not be created (see the first test that tried)")
-	}
-	return hostIntName
-}
+func hostInt(t *testing.T) string { return hostIntMachine.get(t) }
 
 // inHostInt runs script as alice in the host-integration project.
 func inHostInt(t *testing.T, script string) (stdout, stderr string, code int) {
@@ -142,7 +133,7 @@ func TestSSHAgent(t *testing.T) {
 		t.Errorf("without a host agent SSH_AUTH_SOCK inside is %q", out)
 	}
 	// The relay's socket goes with the command.
-	if out := must(t, "root", "ls /var/lib/sbx/machines/"+hostIntName+"/"); strings.Contains(out, "ssh-agent.") {
+	if out := must(t, "root", "ls /var/lib/sbx/machines/"+hostInt(t)+"/"); strings.Contains(out, "ssh-agent.") {
 		t.Errorf("relay sockets left behind: %s", out)
 	}
 }
@@ -172,7 +163,7 @@ func TestDisplay(t *testing.T) {
 	// A desktop entry on the host for an application of the machine; its
 	// Exec= line, run as a launcher would, opens on the host's display.
 	must(t, alice, "cd "+sh(hostIntDir)+` && printf '[Desktop Entry]\nType=Application\nName=Display info\nExec=xdpyinfo -display :42 %%F\n' | sbx run --root sh -c 'mkdir -p /usr/share/applications && cat > /usr/share/applications/e2e-xdpy.desktop' && sbx shim --desktop e2e-xdpy`)
-	entry := "/home/alice/.local/share/applications/sbx-" + hostIntName + "-e2e-xdpy.desktop"
+	entry := "/home/alice/.local/share/applications/sbx-" + hostInt(t) + "-e2e-xdpy.desktop"
 	script := fmt.Sprintf(`cd / && exec_line=$(sed -n 's/^Exec=//p' %s) && eval "set -- $exec_line" && "$@" | grep -m1 'name of display'`, entry)
 	if out, errOut, code := asAlice(t, script); code != 0 || !strings.Contains(out, ":42") {
 		t.Errorf("desktop entry's Exec=: exit %d %q %s", code, out, errOut)

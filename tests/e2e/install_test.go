@@ -206,6 +206,11 @@ func TestUninstallThenReinstall(t *testing.T) {
 	must("root", `mkdir -p /var/lib/machines/keepme/etc /etc/systemd/nspawn
 echo data > /var/lib/machines/keepme/etc/data
 echo '[Exec]' > /etc/systemd/nspawn/keepme.nspawn`)
+	// The drop-in sbx writes on its first rm, restore, export or snapshot
+	// holds for every nspawn machine: it goes with sbx.
+	must("root", `mkdir -p /etc/systemd/system/systemd-nspawn@.service.d /run/sbx/busy
+printf '[Unit]\nConditionPathExists=!/run/sbx/busy/%%i\n' > /etc/systemd/system/systemd-nspawn@.service.d/sbx-busy.conf
+systemctl daemon-reload`)
 
 	out := must("root", srcDir+"/install.sh --uninstall")
 	if !strings.Contains(out, "/var/lib/machines") || !strings.Contains(out, "left alone") {
@@ -215,6 +220,9 @@ echo '[Exec]' > /etc/systemd/nspawn/keepme.nspawn`)
 		if _, _, code := as("root", "test -e "+f+" || test -L "+f); code == 0 {
 			t.Errorf("%s still exists after uninstall", f)
 		}
+	}
+	if out := must("root", "systemctl cat systemd-nspawn@keepme.service; ls -d /run/sbx 2>&1 || true"); strings.Contains(out, "sbx-busy") || !strings.Contains(out, "No such file") {
+		t.Errorf("uninstall left sbx's nspawn drop-in or /run/sbx:\n%s", out)
 	}
 	if _, _, code := as("root", "getent group sbx"); code == 0 {
 		t.Error("group sbx still exists after uninstall")

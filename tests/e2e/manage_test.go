@@ -184,7 +184,7 @@ func TestGC(t *testing.T) {
 	must(t, alice, "rm -rf "+dir)
 
 	out := must(t, alice, "sbx gc --dry-run")
-	if !regexpMatch(`(?m)^`+name+`\s+`+dir+`$`, out) || strings.Contains(out, sharedName) {
+	if !regexpMatch(`(?m)^`+name+`\s+`+dir+`$`, out) || strings.Contains(out, shared(t)) {
 		t.Errorf("sbx gc --dry-run:\n%s", out)
 	}
 	if _, errOut, code := asAlice(t, "sbx gc </dev/null"); code == 0 || !strings.Contains(errOut, "--force") {
@@ -194,7 +194,7 @@ func TestGC(t *testing.T) {
 		t.Fatalf("refused gc removed %s anyway", name)
 	}
 	must(t, alice, "sbx gc --force")
-	if got := must(t, alice, "sbx list --quiet"); strings.Contains(got, name) || !strings.Contains(got, sharedName) {
+	if got := must(t, alice, "sbx list --quiet"); strings.Contains(got, name) || !strings.Contains(got, shared(t)) {
 		t.Errorf("after gc, sbx list:\n%s", got)
 	}
 	leftovers := must(t, "root", "ls -a /var/lib/machines /var/lib/sbx/machines /etc/systemd/nspawn /etc/systemd/system/machines.target.wants 2>&1; machinectl list --no-legend")

@@ -18,9 +18,6 @@ const (
 )
 
 var (
-	sharedOnce sync.Once
-	sharedName string
-	sharedErr  error
 	// timings measured along the way, reported by TestMain (reportTimings).
 	timings   = map[string]time.Duration{}
 	timingsMu sync.Mutex
@@ -56,23 +53,39 @@ func createProject(t *testing.T, dir string) (name string, took time.Duration) {
 	return m[1], took
 }
 
-// shared returns the shared project's machine, created and started.
-func shared(t *testing.T) string {
-	t.Helper()
-	sharedOnce.Do(func() {
-		newProject(t, sharedDir, "[Machine]\nPackages=python3-minimal\n\n[Exec]\nEnvironment=FROM_SANDBOX=yes\n")
-		name, took := createProject(t, sharedDir)
-		record("create, cold (mmdebstrap from the mirror)", took)
-		start := time.Now()
-		must(t, alice, fmt.Sprintf("cd %s && sbx start", sh(sharedDir)))
-		record("start until ready", time.Since(start))
-		sharedName = name
-	})
-	if sharedName == "" {
-		t.Fatal("the shared machine could not be created (see the first test that tried)")
-	}
-	return sharedName
+// onceMachine is a machine several tests share, made by the first test
+// that needs it (make returns its name). When that fails, every later test
+// fails at once, pointing at the first.
+type onceMachine struct {
+	what string // "the shared machine", for that message
+	make func(t *testing.T) string
+	once sync.Once
+	name string
 }
+
+// get returns the machine's name, making it first if no test did yet.
+func (m *onceMachine) get(t *testing.T) string {
+	t.Helper()
+	m.once.Do(func() { m.name = m.make(t) })
+	if m.name == "" {
+		t.Fatalf("%s could not be made (see the first test that tried)", m.what)
+	}
+	return m.name
+}
+
+// sharedMachine is the shared project's machine, created and started.
+var sharedMachine = &onceMachine{what: "the shared machine", make: func(t *testing.T) string {
+	newProject(t, sharedDir, "[Machine]\nPackages=python3-minimal\n\n[Exec]\nEnvironment=FROM_SANDBOX=yes\n")
+	name, took := createProject(t, sharedDir)
+	record("create, cold (mmdebstrap from the mirror)", took)
+	start := time.Now()
+	must(t, alice, fmt.Sprintf("cd %s && sbx start", sh(sharedDir)))
+	record("start until ready", time.Since(start))
+	return name
+}}
+
+// shared returns the shared project's machine, created and started.
+func shared(t *testing.T) string { return sharedMachine.get(t) }
 
 // inShared runs script as alice in the shared project directory.
 func inShared(t *testing.T, script string) (stdout, stderr string, code int) {

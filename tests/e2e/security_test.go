@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,30 +24,20 @@ const (
 	canary     = "/srv/canary"
 )
 
-var (
-	secOnce sync.Once
-	secName string
-)
-
 // secMachine returns the security tests' machine (stopped) and makes the
 // export once.
-func secMachine(t *testing.T) string {
-	t.Helper()
-	secOnce.Do(func() {
-		must(t, "root", fmt.Sprintf(`set -e
+func secMachine(t *testing.T) string { return securityMachine.get(t) }
+
+var securityMachine = &onceMachine{what: "the security tests' machine", make: func(t *testing.T) string {
+	must(t, "root", fmt.Sprintf(`set -e
 getent group team >/dev/null || groupadd -g 2345 team
 usermod -aG team %[1]s
 mkdir -p %[2]s && chgrp team %[2]s && chmod 2775 %[2]s`, alice, teamDir))
-		newProject(t, secDir, "[Machine]\nPackages=python3-minimal\n\n[Files]\nBind="+teamDir+"\n")
-		name, _ := createProject(t, secDir)
-		must(t, alice, fmt.Sprintf("cd %s && sbx export %s 2>&1", sh(secDir), secArchive))
-		secName = name
-	})
-	if secName == "" {
-		t.Fatal("the security tests' machine could not be made (see the first test that tried)")
-	}
-	return secName
-}
+	newProject(t, secDir, "[Machine]\nPackages=python3-minimal\n\n[Files]\nBind="+teamDir+"\n")
+	name, _ := createProject(t, secDir)
+	must(t, alice, fmt.Sprintf("cd %s && sbx export %s 2>&1", sh(secDir), secArchive))
+	return name
+}}
 
 // TestSupplementaryGroups: alice's extra group is hers inside the machine
 // too (same name and GID), so a directory shared through it (setgid, 2775,

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,25 +17,15 @@ import (
 // disturbs the shared project's machine.
 const snapDir = "/home/alice/src/snap proj"
 
-var (
-	snapOnce sync.Once
-	snapName string
-)
-
 // snapMachine returns the snapshot tests' machine, created and running.
-func snapMachine(t *testing.T) string {
-	t.Helper()
-	snapOnce.Do(func() {
-		newProject(t, snapDir, "[Machine]\nPackages=python3-minimal\n")
-		name, _ := createProject(t, snapDir)
-		inSnap(t, "sbx start")
-		snapName = name
-	})
-	if snapName == "" {
-		t.Fatal("the snapshot tests' machine could not be created (see the first test that tried)")
-	}
-	return snapName
-}
+func snapMachine(t *testing.T) string { return snapshotMachine.get(t) }
+
+var snapshotMachine = &onceMachine{what: "the snapshot tests' machine", make: func(t *testing.T) string {
+	newProject(t, snapDir, "[Machine]\nPackages=python3-minimal\n")
+	name, _ := createProject(t, snapDir)
+	inSnap(t, "sbx start")
+	return name
+}}
 
 // inSnap runs script as alice in the snapshot project; it must succeed.
 func inSnap(t *testing.T, script string) string {

@@ -125,6 +125,16 @@ func (p *Pair) Termios() unix.Termios {
 	return *tio
 }
 
+// WantRestored fails the test (and goes on) when the terminal's mode is
+// not before any more: sbx must give the terminal back as it found it on
+// every path. when says which path, for the message.
+func (p *Pair) WantRestored(before unix.Termios, when string) {
+	p.t.Helper()
+	if after := p.Termios(); after != before {
+		p.t.Errorf("terminal not restored %s:\nbefore %+v\nafter  %+v", when, before, after)
+	}
+}
+
 // WaitRaw waits until the program has put the terminal in raw mode (keys
 // typed before would still be cooked).
 func (p *Pair) WaitRaw() {
