@@ -36,8 +36,11 @@ func linkGPG(base string, u guestUser, env []string) string {
 // no link. The warm path is three opens and one small read.
 func gpgRedirect(base string, uid, gid int) error {
 	rt, err := unix.Open(filepath.Join(base, strconv.Itoa(uid)), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ENOENT) {
+		return nil // no session: gpg's socket directory is its home, where the CLI put the redirect
+	}
 	if err != nil {
-		return fmt.Errorf("no runtime directory %s/%d: %w", base, uid, err)
+		return fmt.Errorf("opening the runtime directory %s/%d: %w", base, uid, err)
 	}
 	defer unix.Close(rt)
 	if err := ownedBy(rt, uid); err != nil {

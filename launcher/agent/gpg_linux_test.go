@@ -61,6 +61,12 @@ func TestGPGRedirect(t *testing.T) {
 		t.Fatalf("after a socket: %q", got)
 	}
 
+	// Without a runtime directory (no session) gpg uses its home's
+	// redirect: nothing to do, nothing to say.
+	if err := gpgRedirect(base, uid+1, gid); err != nil {
+		t.Fatalf("without a runtime directory: %v", err)
+	}
+
 	// Without both variables nothing is done.
 	os.RemoveAll(filepath.Join(rt, "gnupg"))
 	for _, e := range [][]string{{"GNUPGHOME=" + GPGHome}, {GPGAgentVar + "=/x"}, {"GNUPGHOME=/home/ada/.gnupg", GPGAgentVar + "=/x"}} {
