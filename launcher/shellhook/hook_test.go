@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/sbxdev/sbx/launcher/shellhook/ptytest"
@@ -134,8 +135,13 @@ func newSandbox(t *testing.T, sh Shell) *sandbox {
 		env = append(env, fmt.Sprintf("H%d=%s", i, filepath.Join(root, rel)))
 	}
 	stubPath := filepath.Join(sb.stub, "sbx")
-	sb.write("stub/sbx", stubScript(sb.stub))
-	if err := os.Chmod(stubPath, 0o755); err != nil {
+	// No parallel test may fork while the stub's write descriptor is open:
+	// the child would hold it until its exec, and the shell's exec of the
+	// stub would fail with ETXTBSY (golang/go#22315). ForkLock is for this.
+	syscall.ForkLock.RLock()
+	err = os.WriteFile(stubPath, []byte(stubScript(sb.stub)), 0o755)
+	syscall.ForkLock.RUnlock()
+	if err != nil {
 		t.Fatal(err)
 	}
 	sb.write("hook", sh.Hook(stubPath))
