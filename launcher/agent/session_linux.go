@@ -108,6 +108,7 @@ func (s *Server) start(h *runHeader, peerUID int, fds []int) (*session, int, str
 	js := s.users.join(u, s.logf)
 	defer js.close()
 	env := guestEnv(append(slices.Clip(js.env), h.Env...), u, h.usesPTY(), h.Term)
+	note += linkGPG(runtimeBase, u, env)
 	pathVar, _ := envValue(env, "PATH")
 	exe, ok := lookPath(h.Argv[0], pathVar, dir)
 	if !ok {

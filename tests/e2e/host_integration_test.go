@@ -23,7 +23,7 @@ var hostIntMachine = &onceMachine{what: "the host-integration machine", make: fu
 	must(t, "root", "systemctl is-active -q sbx-e2e-xvfb || systemd-run -q --uid=alice --unit=sbx-e2e-xvfb Xvfb :42 -nolisten tcp")
 	waitUntil(t, alice, "test -S /tmp/.X11-unix/X42", time.Minute)
 	must(t, alice, "git config --global user.name 'Alice Example' && mkdir -p ~/.config/git && echo '*.swp' > ~/.config/git/ignore")
-	newProject(t, hostIntDir, "[Machine]\nPackages=bc openssh-client git x11-utils\n\n[Host]\nDisplay=yes\n")
+	newProject(t, hostIntDir, "[Machine]\nPackages=bc openssh-client git x11-utils gnupg\n\n[Host]\nDisplay=yes\n")
 	name, _ := createProject(t, hostIntDir)
 	return name
 }}
