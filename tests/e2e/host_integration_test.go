@@ -20,7 +20,9 @@ var hostIntMachine = &onceMachine{what: "the host-integration machine", make: fu
 	// identity, all there before the machine starts.
 	must(t, "root", "command -v ssh-agent >/dev/null && command -v Xvfb >/dev/null || "+
 		"{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-client xvfb; } >/dev/null")
-	must(t, "root", "systemctl is-active -q sbx-e2e-xvfb || systemd-run -q --uid=alice --unit=sbx-e2e-xvfb Xvfb :42 -nolisten tcp")
+	// -nolisten local: X's abstract socket lives in the network namespace,
+	// which test hosts share with the box; two hosts' :42 would clash.
+	must(t, "root", "systemctl is-active -q sbx-e2e-xvfb || systemd-run -q --uid=alice --unit=sbx-e2e-xvfb Xvfb :42 -nolisten tcp -nolisten local")
 	waitUntil(t, alice, "test -S /tmp/.X11-unix/X42", time.Minute)
 	must(t, alice, "git config --global user.name 'Alice Example' && mkdir -p ~/.config/git && echo '*.swp' > ~/.config/git/ignore")
 	newProject(t, hostIntDir, "[Machine]\nPackages=bc openssh-client git x11-utils gnupg\n\n[Host]\nDisplay=yes\n")
