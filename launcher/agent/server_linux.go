@@ -32,7 +32,7 @@ type Server struct {
 	// Logf receives diagnostics (to the journal); nil discards them.
 	Logf func(format string, a ...any)
 
-	users      userSessions // the owner's lingering session, joined by every command
+	users      userSessions // the owner's login session, joined by every command
 	active     atomic.Int64
 	lastActive atomic.Int64 // unix nanoseconds of the last request or session end; see idle_linux.go
 	mu         sync.Mutex

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -103,8 +104,11 @@ func (s *Server) start(h *runHeader, peerUID int, fds []int) (*session, int, str
 	if !isDir(dir) {
 		return nil, 0, "", fmt.Errorf("directory %s does not exist in this machine; only the project and Bind= paths are shared", dir)
 	}
-	// The session's variables first: what the host sent (-e) wins.
-	env := guestEnv(append(s.users.env(u), h.Env...), u, h.usesPTY(), h.Term)
+	// The login session's variables first: what the host sent (-e) wins.
+	js := s.users.join(u, s.logf)
+	defer js.close()
+	env := guestEnv(append(slices.Clip(js.env), h.Env...), u, h.usesPTY(), h.Term)
+	note += linkGPG(runtimeBase, u, env)
 	pathVar, _ := envValue(env, "PATH")
 	exe, ok := lookPath(h.Argv[0], pathVar, dir)
 	if !ok {
@@ -154,7 +158,7 @@ func (s *Server) start(h *runHeader, peerUID int, fds []int) (*session, int, str
 	} else {
 		sys.Setpgid = true // own group, so forwarded signals reach its children too
 	}
-	pid, err := syscall.ForkExec(exe, argv, &syscall.ProcAttr{Dir: dir, Env: env, Files: files, Sys: sys})
+	pid, err := js.forkExec(exe, argv, &syscall.ProcAttr{Dir: dir, Env: env, Files: files, Sys: sys}, s.logf)
 	if err != nil {
 		if master != nil {
 			master.Close()

@@ -34,6 +34,7 @@ func configure(ctx context.Context, s *Spec, root string, r *Reporter) error {
 		{layout.AgentConf[1:], agentConf(s), 0o644},
 		{"etc/systemd/system/sbx-agent.socket", agentSocket, 0o644},
 		{"etc/systemd/system/sbx-agent.service", agentService, 0o644},
+		{agent.SessionPAMFile[1:], agent.SessionPAMConfig, 0o644},
 		{"etc/fish/conf.d/sbx.fish", fishHook, 0o644},
 	}
 	for _, f := range files {

@@ -37,6 +37,7 @@ func (c *Ctx) linkHost(p *project) *hostLinks {
 	if sock := c.Env["SSH_AUTH_SOCK"]; h.WantSSHAgent(sock != "") && isSocket(sock) {
 		l.relay(c, dir, "ssh-agent."+tag, sock, "SSH_AUTH_SOCK", "")
 	}
+	c.linkGPG(l, dir, tag, h.GPGAgent)
 	if h.Display {
 		c.linkDisplay(l, dir, tag)
 	}

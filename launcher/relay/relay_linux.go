@@ -27,12 +27,22 @@ type Relay struct {
 	mu     sync.Mutex
 	conns  map[*net.UnixConn]struct{}
 	closed bool
+	wake   func() // see StartWaking; nil for Start
 }
 
 // Start listens at path (in a directory only the user can enter; any
 // stale file there is replaced) and
 // relays every connection to the socket at target.
 func Start(path, target string) (*Relay, error) {
+	return StartWaking(path, target, nil)
+}
+
+// StartWaking is Start for a target that a program brings up on demand,
+// as gpg starts gpg-agent when it finds none: when a connection finds no
+// listener at target, wake runs (for that connection) and the dial is
+// tried once more, so the client inside meets the host's program instead
+// of starting one of its own.
+func StartWaking(path, target string, wake func()) (*Relay, error) {
 	os.Remove(path) // best effort: a socket left by a killed sbx
 	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
 	if err != nil {
@@ -42,7 +52,7 @@ func Start(path, target string) (*Relay, error) {
 	// and chmod would follow a link put in its place. The directory (0700,
 	// the user's) is what keeps others out.
 	l.SetUnlinkOnClose(true)
-	r := &Relay{l: l, path: path, target: target, conns: map[*net.UnixConn]struct{}{}}
+	r := &Relay{l: l, path: path, target: target, conns: map[*net.UnixConn]struct{}{}, wake: wake}
 	r.wg.Add(1)
 	go r.accept()
 	return r, nil
@@ -74,17 +84,51 @@ func (r *Relay) accept() {
 			}
 			continue
 		}
-		up, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: r.target, Net: "unix"})
-		if err != nil {
-			c.Close() // the host's socket is gone: the client sees a closed connection
+		if r.wake == nil {
+			up, err := r.dial()
+			if err != nil {
+				c.Close() // the host's socket is gone: the client sees a closed connection
+				continue
+			}
+			if !r.track(c, up) {
+				return
+			}
+			r.wg.Add(1)
+			go r.serve(c, up)
 			continue
 		}
-		if !r.track(c, up) {
+		// Waking the target can take a while: not in the accept loop.
+		if !r.track(c) {
 			return
 		}
 		r.wg.Add(1)
-		go r.serve(c, up)
+		go r.serveWaking(c)
 	}
+}
+
+func (r *Relay) dial() (*net.UnixConn, error) {
+	return net.DialUnix("unix", nil, &net.UnixAddr{Name: r.target, Net: "unix"})
+}
+
+// serveWaking dials for c, waking the target when nothing listens there.
+func (r *Relay) serveWaking(c *net.UnixConn) {
+	up, err := r.dial()
+	if err != nil {
+		r.wake()
+		up, err = r.dial()
+	}
+	if err != nil || !r.track(up) {
+		r.mu.Lock()
+		delete(r.conns, c)
+		r.mu.Unlock()
+		c.Close()
+		if up != nil {
+			up.Close()
+		}
+		r.wg.Done()
+		return
+	}
+	r.serve(c, up)
 }
 
 // serve relays one connection both ways and closes both ends when both

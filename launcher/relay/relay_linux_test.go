@@ -101,6 +101,56 @@ func TestRelayTargetGone(t *testing.T) {
 	}
 }
 
+// TestRelayWakes: a connection that finds nothing at the target wakes it
+// (as gpg-agent is started on demand) and reaches it; one that finds it
+// listening does not wake it again.
+func TestRelayWakes(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "agent.sock")
+	woken := 0
+	var l *net.UnixListener
+	wake := func() {
+		woken++
+		var err error
+		if l, err = net.ListenUnix("unix", &net.UnixAddr{Name: target, Net: "unix"}); err != nil {
+			t.Error(err)
+			return
+		}
+		go func() {
+			for {
+				c, err := l.AcceptUnix()
+				if err != nil {
+					return
+				}
+				c.Write([]byte("OK agent\n"))
+				c.Close()
+			}
+		}()
+	}
+	r, err := StartWaking(filepath.Join(dir, "relay.sock"), target, wake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for i := 0; i < 2; i++ {
+		c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: r.Path(), Net: "unix"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(c)
+		c.Close()
+		if err != nil || string(got) != "OK agent\n" {
+			t.Fatalf("round %d: %q, %v", i, got, err)
+		}
+	}
+	if woken != 1 {
+		t.Fatalf("woken %d times, want 1", woken)
+	}
+	if l != nil {
+		l.Close()
+	}
+}
+
 // TestRelaySlowReaderKeepsEveryByte: when the host's side reads slowly, a
 // chunk that came with descriptors is written on in full, not only the
 // part the socket took at once (a short write must not lose the rest).

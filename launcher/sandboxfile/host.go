@@ -44,19 +44,9 @@ func setHostBool(set func(*Host, bool)) func(p *parser, v string) *valueError {
 	}
 }
 
-// setGPGAgent accepts only no for now: passing gpg-agent's socket needs
-// gpg inside to find it where its own agent would be, which sbx does not
-// do yet; a yes that did nothing would be worse than a clear no.
-func setGPGAgent(p *parser, v string) *valueError {
-	b, ok := parseBool(v)
-	if !ok {
-		return bad("not a boolean", "use yes or no (also true/false, 1/0, on/off)")
-	}
-	if b {
-		return bad("GPGAgent=yes is not supported by this sbx yet", "remove the line; for signed commits inside, import the key into the machine's gpg")
-	}
-	return nil
-}
+// setGPGAgent sets GPGAgent=: the host's gpg-agent, through its extra
+// socket, for every command (see launcher/cli/hostlinks_gpg.go).
+var setGPGAgent = setHostBool(func(h *Host, b bool) { h.GPGAgent = b })
 
 // setDevice takes device nodes: paths under /dev, as Bind= never may.
 func setDevice(p *parser, v string) *valueError {

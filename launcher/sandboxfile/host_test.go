@@ -37,11 +37,17 @@ func TestDeviceRefused(t *testing.T) {
 	}
 }
 
-func TestGPGAgentYesRefused(t *testing.T) {
-	if _, err := Parse("/home/ada/p/.sandbox", []byte("[Host]\nGPGAgent=yes\n"), "/home/ada"); err == nil || !strings.Contains(err.Error(), "not supported") {
-		t.Fatalf("GPGAgent=yes: %v", err)
+func TestGPGAgent(t *testing.T) {
+	for v, want := range map[string]bool{"yes": true, "on": true, "no": false} {
+		f, err := Parse("/home/ada/p/.sandbox", []byte("[Host]\nGPGAgent="+v+"\n"), "/home/ada")
+		if err != nil || f.Host.GPGAgent != want {
+			t.Errorf("GPGAgent=%s: %+v, %v", v, f.Host, err)
+		}
 	}
-	if _, err := Parse("/home/ada/p/.sandbox", []byte("[Host]\nGPGAgent=no\n"), "/home/ada"); err != nil {
-		t.Fatal(err)
+	if d, _ := Parse("/home/ada/p/.sandbox", nil, "/home/ada"); d.Host.GPGAgent {
+		t.Error("GPGAgent is on by default")
+	}
+	if _, err := Parse("/home/ada/p/.sandbox", []byte("[Host]\nGPGAgent=maybe\n"), "/home/ada"); err == nil || !strings.Contains(err.Error(), ":2:") {
+		t.Errorf("GPGAgent=maybe: %v", err)
 	}
 }

@@ -124,7 +124,10 @@ const template = `# .sandbox — this project's development machine (sbx).
 # What of your workstation the machine may use (sbx run and sbx shell).
 # The SSH agent is passed to every command, by default when you have one
 # (SSH_AUTH_SOCK): the machine can use your keys while a command runs, never
-# read them. (GPGAgent=yes, gpg-agent's socket, is not supported yet.)
+# read them. GPGAgent=yes does the same for gpg-agent (its restricted extra
+# socket) with your public keys, for gpg and git commit -S inside (add gnupg
+# to Packages=): while a command runs the machine can ask your agent to sign
+# and decrypt.
 # GitConfig shows ~/.gitconfig and ~/.config/git read-only (on by default).
 # Display lets GUI programs use your X11 or Wayland display and your sound
 # server (they can also read that display's input). GPU gives /dev/dri and

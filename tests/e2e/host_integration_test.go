@@ -20,10 +20,12 @@ var hostIntMachine = &onceMachine{what: "the host-integration machine", make: fu
 	// identity, all there before the machine starts.
 	must(t, "root", "command -v ssh-agent >/dev/null && command -v Xvfb >/dev/null || "+
 		"{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-client xvfb; } >/dev/null")
-	must(t, "root", "systemctl is-active -q sbx-e2e-xvfb || systemd-run -q --uid=alice --unit=sbx-e2e-xvfb Xvfb :42 -nolisten tcp")
+	// -nolisten local: X's abstract socket lives in the network namespace,
+	// which test hosts share with the box; two hosts' :42 would clash.
+	must(t, "root", "systemctl is-active -q sbx-e2e-xvfb || systemd-run -q --uid=alice --unit=sbx-e2e-xvfb Xvfb :42 -nolisten tcp -nolisten local")
 	waitUntil(t, alice, "test -S /tmp/.X11-unix/X42", time.Minute)
 	must(t, alice, "git config --global user.name 'Alice Example' && mkdir -p ~/.config/git && echo '*.swp' > ~/.config/git/ignore")
-	newProject(t, hostIntDir, "[Machine]\nPackages=bc openssh-client git x11-utils wayland-utils pulseaudio-utils pipewire-bin\n\n[Host]\nDisplay=yes\n")
+	newProject(t, hostIntDir, "[Machine]\nPackages=bc openssh-client git x11-utils gnupg wayland-utils pulseaudio-utils pipewire-bin\n\n[Host]\nDisplay=yes\n")
 	name, _ := createProject(t, hostIntDir)
 	return name
 }}
@@ -55,6 +57,55 @@ func TestUserSession(t *testing.T) {
 	if out, errOut, code := inHostInt(t, `sbx run busctl --user --no-pager status --no-legend 2>&1 | head -3`); code != 0 || !strings.Contains(out, "=") {
 		t.Errorf("busctl --user status: exit %d %q %s", code, out, errOut)
 	}
+
+	// A logind session of alice's (PAM, pam_systemd): loginctl and
+	// sd_pid_get_session see the command in it.
+	id := sessionOfCommand(t, `sbx run sh -c "$1"`)
+	// Two commands at once are both in it.
+	out, errOut, code = inHostInt(t, `rm -f /tmp/sbx-e2e-first; `+
+		`sbx run sh -c 'echo $$ >/tmp/sbx-e2e-first; exec sleep 30' & first=$!; `+
+		`sbx run sh -c 'for i in $(seq 200); do [ -s /tmp/sbx-e2e-first ] && break; sleep 0.05; done; a=$(cat /tmp/sbx-e2e-first); grep -h ^0:: /proc/$a/cgroup /proc/self/cgroup; kill $a; rm -f /tmp/sbx-e2e-first'; wait $first`)
+	scope := "0::/user.slice/user-1000.slice/session-" + id + ".scope\n"
+	if code != 143 || out != scope+scope {
+		t.Errorf("two commands at once: exit %d, want both in session %s:\n%s%s", code, id, out, errOut)
+	}
+	// A PTY command joins it too.
+	if ptyID := sessionOfCommand(t, `export SBX_E2E_CHECK="$1"; script -qec 'sbx run sh -c "$SBX_E2E_CHECK"' /dev/null </dev/null | tr -d '\r'`); ptyID != id {
+		t.Errorf("PTY command in session %q, pipe commands in %q", ptyID, id)
+	}
+	// A session ended under it is replaced on the next command.
+	must(t, alice, "cd "+sh(hostIntDir)+" && sbx run --root loginctl terminate-session "+id)
+	if next := sessionOfCommand(t, `sbx run sh -c "$1"`); next == id {
+		t.Errorf("after loginctl terminate-session %s the next command is still in it", id)
+	}
+	// Root's commands join none (see launcher/agent/usersession_linux.go).
+	if out, errOut, code := inHostInt(t, `sbx run --root sh -c 'echo "id=$XDG_SESSION_ID"; cat /proc/self/cgroup'`); code != 0 || !strings.Contains(out, "id=\n") || strings.Contains(out, "session-") {
+		t.Errorf("sbx run --root: exit %d, want no session:\n%s%s", code, out, errOut)
+	}
+}
+
+// sessionOfCommand runs a check of the login session with run (a shell
+// command line whose $1 is the script to run in the machine) and returns
+// the session's id.
+func sessionOfCommand(t *testing.T, run string) string {
+	t.Helper()
+	check := `echo "id=$XDG_SESSION_ID class=$XDG_SESSION_CLASS type=$XDG_SESSION_TYPE"; cat /proc/self/cgroup; ` +
+		`loginctl show-session --no-pager "$XDG_SESSION_ID" -p Name -p Remote -p State -p Service -p Class; loginctl session-status --no-pager | head -1`
+	out, errOut, code := inHostInt(t, fmt.Sprintf("set -- %s && %s", sh(check), run))
+	id := ""
+	if _, rest, ok := strings.Cut(out, "id="); ok {
+		id, _, _ = strings.Cut(rest, " ")
+	}
+	if id == "" {
+		t.Fatalf("no XDG_SESSION_ID: exit %d:\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"class=user type=tty\n", "0::/user.slice/user-1000.slice/session-" + id + ".scope\n",
+		"Name=alice\n", "Remote=no\n", "State=active\n", "Service=sbx\n", "Class=user\n", "\n" + id + " - alice (1000)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in the session check; exit %d:\n%s%s", want, code, out, errOut)
+		}
+	}
+	return id
 }
 
 // TestSbxInsideMachine: sbx is on the machine's PATH; sbx run inside runs
