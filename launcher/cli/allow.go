@@ -2,11 +2,11 @@ package cli
 
 import (
 	"fmt"
-	"github.com/sbxdev/sbx/launcher/safetext"
 	"io"
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/bridge"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 	"github.com/sbxdev/sbx/launcher/trust"
 )

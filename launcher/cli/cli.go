@@ -7,13 +7,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/sbxdev/sbx/launcher/safetext"
 	"io"
 	"os"
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/hint"
 	"github.com/sbxdev/sbx/launcher/machine"
+	"github.com/sbxdev/sbx/launcher/safetext"
 )
 
 // Exit codes of sbx itself. The command's own status passes through

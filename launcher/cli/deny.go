@@ -2,8 +2,8 @@ package cli
 
 import (
 	"fmt"
-	"github.com/sbxdev/sbx/launcher/safetext"
 
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"github.com/sbxdev/sbx/launcher/trust"
 )
 

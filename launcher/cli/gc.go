@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/sbxdev/sbx/launcher/safetext"
 	"io/fs"
 	"os"
 	"syscall"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/sbxdev/sbx/launcher/machine"
 	"github.com/sbxdev/sbx/launcher/nspawn"
+	"github.com/sbxdev/sbx/launcher/safetext"
 )
 
 func gcCmd() *Command {

@@ -2,13 +2,13 @@ package cli
 
 import (
 	"fmt"
-	"github.com/sbxdev/sbx/launcher/safetext"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/safetext"
 )
 
 // progress shows a long operation: on a terminal one status line that is

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/sbxdev/sbx/launcher/safetext"
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/bridge"
 	"github.com/sbxdev/sbx/launcher/builder"
 	"github.com/sbxdev/sbx/launcher/machine"
+	"github.com/sbxdev/sbx/launcher/safetext"
 )
 
 func rmCmd() *Command {

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/sbxdev/sbx/launcher/safetext"
 	"os"
 	"path/filepath"
 
 	"github.com/sbxdev/sbx/launcher/builder"
 	"github.com/sbxdev/sbx/launcher/layout"
+	"github.com/sbxdev/sbx/launcher/safetext"
 	"github.com/sbxdev/sbx/launcher/sandboxfile"
 	"github.com/sbxdev/sbx/launcher/trust"
 )
