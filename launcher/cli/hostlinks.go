@@ -68,15 +68,58 @@ func (c *Ctx) linkDisplay(l *hostLinks, dir, tag string) {
 			l.relay(c, dir, "wayland."+tag, w, "WAYLAND_DISPLAY", "")
 		}
 	}
-	if rt == "" {
-		return
+	pulse, pass := pulseSocket(c.Env)
+	switch {
+	case pass != "":
+		l.env["PULSE_SERVER"] = pass // a network server: the network is shared
+	case isSocket(pulse):
+		l.relay(c, dir, "pulse."+tag, pulse, "PULSE_SERVER", "unix:")
 	}
-	if s := filepath.Join(rt, "pulse", "native"); isSocket(s) {
-		l.relay(c, dir, "pulse."+tag, s, "PULSE_SERVER", "unix:")
-	}
-	if s := filepath.Join(rt, "pipewire-0"); isSocket(s) {
+	if s := pipewireSocket(c.Env); isSocket(s) {
 		l.relay(c, dir, "pipewire."+tag, s, "PIPEWIRE_REMOTE", "")
 	}
+}
+
+// pulseSocket is the PulseAudio socket the host's clients use: the first
+// server of PULSE_SERVER when it is a local socket ("unix:PATH" or a path,
+// after an optional {machine-id} prefix), else XDG_RUNTIME_DIR/pulse/native.
+// A network server in PULSE_SERVER comes back as pass, to hand on as is.
+func pulseSocket(env Env) (path, pass string) {
+	if fields := strings.Fields(env["PULSE_SERVER"]); len(fields) > 0 {
+		s := fields[0]
+		if strings.HasPrefix(s, "{") {
+			if _, rest, ok := strings.Cut(s, "}"); ok {
+				s = rest
+			}
+		}
+		if p := strings.TrimPrefix(s, "unix:"); filepath.IsAbs(p) {
+			return p, ""
+		}
+		return "", env["PULSE_SERVER"]
+	}
+	if rt := env["XDG_RUNTIME_DIR"]; rt != "" {
+		return filepath.Join(rt, "pulse", "native"), ""
+	}
+	return "", ""
+}
+
+// pipewireSocket is the PipeWire socket the host's clients use:
+// PIPEWIRE_REMOTE (a path, or a name in PIPEWIRE_RUNTIME_DIR or
+// XDG_RUNTIME_DIR), else pipewire-0 there.
+func pipewireSocket(env Env) string {
+	name := env["PIPEWIRE_REMOTE"]
+	if filepath.IsAbs(name) {
+		return name
+	}
+	if name == "" || strings.Contains(name, "/") {
+		name = "pipewire-0"
+	}
+	for _, k := range []string{"PIPEWIRE_RUNTIME_DIR", "XDG_RUNTIME_DIR"} {
+		if d := env[k]; filepath.IsAbs(d) {
+			return filepath.Join(d, name)
+		}
+	}
+	return ""
 }
 
 func (l *hostLinks) relay(c *Ctx, dir, name, target, key, prefix string) {

@@ -45,3 +45,37 @@ func TestWildXauth(t *testing.T) {
 		t.Fatal("a truncated file was accepted")
 	}
 }
+
+func TestSoundSockets(t *testing.T) {
+	rt := Env{"XDG_RUNTIME_DIR": "/run/user/1000"}
+	for _, c := range []struct {
+		env        Env
+		path, pass string
+	}{
+		{rt, "/run/user/1000/pulse/native", ""},
+		{Env{"PULSE_SERVER": "unix:/tmp/pulse-x/native", "XDG_RUNTIME_DIR": "/run/user/1000"}, "/tmp/pulse-x/native", ""},
+		{Env{"PULSE_SERVER": "{0123abcd}unix:/tmp/p/native tcp:localhost"}, "/tmp/p/native", ""},
+		{Env{"PULSE_SERVER": "/tmp/p/native"}, "/tmp/p/native", ""},
+		{Env{"PULSE_SERVER": "tcp:localhost:4713"}, "", "tcp:localhost:4713"},
+		{Env{}, "", ""},
+	} {
+		if path, pass := pulseSocket(c.env); path != c.path || pass != c.pass {
+			t.Errorf("pulseSocket(%v) = %q, %q; want %q, %q", c.env, path, pass, c.path, c.pass)
+		}
+	}
+	for _, c := range []struct {
+		env  Env
+		want string
+	}{
+		{rt, "/run/user/1000/pipewire-0"},
+		{Env{"PIPEWIRE_REMOTE": "pipewire-1", "XDG_RUNTIME_DIR": "/run/user/1000"}, "/run/user/1000/pipewire-1"},
+		{Env{"PIPEWIRE_REMOTE": "/srv/pw/sock"}, "/srv/pw/sock"},
+		{Env{"PIPEWIRE_RUNTIME_DIR": "/srv/pw", "XDG_RUNTIME_DIR": "/run/user/1000"}, "/srv/pw/pipewire-0"},
+		{Env{"PIPEWIRE_REMOTE": "../x", "XDG_RUNTIME_DIR": "/run/user/1000"}, "/run/user/1000/pipewire-0"},
+		{Env{}, ""},
+	} {
+		if got := pipewireSocket(c.env); got != c.want {
+			t.Errorf("pipewireSocket(%v) = %q, want %q", c.env, got, c.want)
+		}
+	}
+}
