@@ -2,10 +2,12 @@ package builder
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/sbxdev/sbx/launcher/contract"
+	"github.com/sbxdev/sbx/launcher/machine"
 )
 
 // shell: the login shell changed, installed first if missing.
@@ -36,15 +38,13 @@ func (a *applier) packages(ctx context.Context, ch contract.Changes) error {
 	if add := ch.PackagesAdd; len(add) > 0 {
 		a.r.Phase("Installing " + strings.Join(add, " "))
 		var tail []string
-		if g, ok := a.g.(treeGuest); ok && g.aptCache != "" {
-			release, err := lock("apt-"+filepathBase(g.aptCache), func() { a.r.Phase("Waiting for another install from the package cache") })
-			if err != nil {
-				return err
-			}
-			defer release()
+		opts, release, err := a.sharedAptCache(ctx)
+		if err != nil {
+			return err
 		}
-		err := a.g.run(ctx, func(l string) { a.r.Log(l); tail = lastLines(tail, l, 4) }, "",
-			append([]string{"sh", "-c", aptFunc + `; sbx_apt "$@"`, "sh"}, add...)...)
+		defer release()
+		argv := append([]string{"sh", "-c", aptFunc + `; sbx_apt "$@"`, "sh"}, opts...)
+		err = a.g.run(ctx, func(l string) { a.r.Log(l); tail = lastLines(tail, l, 4) }, "", append(argv, add...)...)
 		if err != nil {
 			return failf(125, "check Packages= in .sandbox (is each name a package of "+a.rec.Base.Distribution+" "+a.rec.Base.Release+"?), then sbx allow and run again",
 				"installing %s failed (%v): %s", strings.Join(add, " "), err, strings.Join(tail, " | "))
@@ -68,4 +68,52 @@ func (a *applier) packages(ctx context.Context, ch contract.Changes) error {
 	}
 	a.rec.Packages = a.want.Packages
 	return a.save(a.meta.State)
+}
+
+// liveAptCache is where a running machine sees the host's package cache
+// while apply installs into it.
+const liveAptCache = "/run/sbx-apt-cache"
+
+// sharedAptCache lends apt the host's package cache of the machine's base
+// for one install, so a package is downloaded once per host: a tree has
+// it bound at apt's own archive directory (treeGuest); a running machine
+// gets it mounted (machined's BindMountMachine) at liveAptCache for the
+// install only, named with Dir::Cache::Archives, so the machine's own
+// cache is not hidden. apt checks every cached file against the signed
+// index. Where the mount fails, apt uses the machine's own cache.
+func (a *applier) sharedAptCache(ctx context.Context) (opts []string, release func(), err error) {
+	dir := ""
+	switch g := a.g.(type) {
+	case treeGuest:
+		dir = g.aptCache
+	case agentGuest:
+		dir = aptCacheOf(a.rec.Base) // the base the tree has, whatever .sandbox now says
+	}
+	if dir == "" {
+		return nil, func() {}, nil
+	}
+	unlock, err := lock("apt-"+filepath.Base(dir), func() { a.r.Phase("Waiting for another install from the package cache") })
+	if err != nil {
+		return nil, nil, err
+	}
+	if !a.g.live() {
+		return nil, unlock, nil
+	}
+	bus, err := machine.Connect(ctx)
+	if err == nil {
+		err = bus.BindMount(ctx, a.s.Name, dir, liveAptCache, false, true)
+		bus.Close()
+	}
+	if err != nil {
+		a.r.Log("installing without the host's package cache: " + err.Error())
+		return nil, unlock, nil
+	}
+	return []string{"-o", "Dir::Cache::Archives=" + liveAptCache + "/"}, func() {
+		// Also after an interrupted install: the machine keeps no door
+		// into the host's cache.
+		if err := a.g.run(context.WithoutCancel(ctx), a.r.Log, "", "umount", "--", liveAptCache); err != nil {
+			a.r.Log("unmounting " + liveAptCache + " in the machine: " + err.Error())
+		}
+		unlock()
+	}, nil
 }

@@ -94,12 +94,14 @@ func ensureRuntimeDir(s *Spec) error {
 // by creates, applies and rebuilds so a package is downloaded once per
 // host. apt verifies every cached file against the signed archive index,
 // so one machine cannot hand another a forged package through it.
-func aptCache(s *Spec) string {
-	dir := filepath.Join(layout.AptCacheDir, s.Distribution+"-"+s.Release+"-"+s.Arch)
+func aptCache(s *Spec) string { return aptCacheOf(s.Base()) }
+
+// aptCacheOf is the host's package cache for machines of base b.
+func aptCacheOf(b contract.Base) string {
+	dir := filepath.Join(layout.AptCacheDir, b.Distribution+"-"+b.Release+"-"+b.Arch)
 	if err := os.MkdirAll(filepath.Join(dir, "partial"), 0o755); err != nil {
 		return "" // best effort: the machine's own cache then
 	}
 	return dir
 }
 
-func filepathBase(p string) string { return filepath.Base(p) }

@@ -68,6 +68,14 @@ func TestApplyOnUse(t *testing.T) {
 	if !strings.Contains(stderr, want) {
 		t.Errorf("summary line missing; want %q in:\n%s", want, stderr)
 	}
+	// The machine ran: bc came through the host's package cache, which
+	// is not left mounted in it.
+	if out := must(t, "root", "ls /var/cache/sbx/apt/*/ | grep '^bc_' || true"); out == "" {
+		t.Errorf("bc's package is not in the host's cache after an apply to the running machine")
+	}
+	if out := inMachine(t, name, "findmnt -n /run/sbx-apt-cache || echo unmounted; ls /var/cache/apt/archives/ | grep '^bc_' || true"); out != "unmounted\n" {
+		t.Errorf("the host's package cache is still mounted in the machine, or bc came through the machine's own cache: %q", out)
+	}
 	got := inMachine(t, name, "cat /var/log/sbx-setup.log; hostname; cat /etc/hostname; cat /home/alice/data/file; grep stop_when_idle /etc/sbx/agent.conf")
 	if got != "one\ntwo\napply-host\napply-host\nhello\nstop_when_idle=3600\n" {
 		t.Errorf("inside the machine after apply:\n%s", got)
