@@ -104,4 +104,3 @@ func aptCacheOf(b contract.Base) string {
 	}
 	return dir
 }
-

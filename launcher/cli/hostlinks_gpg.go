@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -52,7 +53,7 @@ func (c *Ctx) linkGPG(l *hostLinks, dir, tag string, on bool) {
 	}
 	dirs, err := c.gpgDirs()
 	if err == nil {
-		err = syncGPGHome(dir, dirs["homedir"], tag)
+		err = syncGPGHome(dir, dirs["homedir"], tag, c.exportGPGKeys)
 	}
 	if err != nil {
 		fmt.Fprintf(c.IO.Err, "sbx: not passing the GPG agent: %v\n", err)
@@ -134,7 +135,11 @@ func (c *Ctx) launchGPGAgent() {
 // host's GnuPG home hostHome. The runtime directory is writable by the
 // machine's root: everything there goes through an os.Root (no link out
 // of it is followed), files are replaced by rename, never written into.
-func syncGPGHome(dir, hostHome, tag string) error {
+//
+// A host whose public keys are in keyboxd's database (use-keyboxd, GnuPG
+// 2.4) has no keyring file to copy: export makes a pubring.gpg of them,
+// again whenever that database changed.
+func syncGPGHome(dir, hostHome, tag string, export func() ([]byte, error)) error {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return err
@@ -151,7 +156,15 @@ func syncGPGHome(dir, hostHome, tag string) error {
 		return err
 	}
 	defer home.Close()
-	for _, name := range gpgCopied {
+	copied := gpgCopied
+	if mtime, ok := keyboxdChanged(hostHome); ok {
+		home.Remove("pubring.kbx") // best effort: one from before keyboxd would shadow the export
+		if err := syncFile(home, "pubring.gpg", tag, mtime, -1, 0o400, export); err != nil {
+			return err
+		}
+		copied = []string{"trustdb.gpg"}
+	}
+	for _, name := range copied {
 		src := filepath.Join(hostHome, name)
 		st, err := os.Stat(src)
 		if err != nil {
@@ -185,12 +198,48 @@ func syncGPGHome(dir, hostHome, tag string) error {
 	})
 }
 
+// keyboxdChanged reports whether hostHome keeps its public keys in
+// keyboxd (common.conf says use-keyboxd), and when its database last
+// changed (the newest file of public-keys.d, whose journal moves first).
+func keyboxdChanged(hostHome string) (time.Time, bool) {
+	conf, err := os.ReadFile(filepath.Join(hostHome, "common.conf"))
+	if err != nil || !slices.Contains(strings.Fields(string(conf)), "use-keyboxd") {
+		return time.Time{}, false
+	}
+	var newest time.Time
+	ents, _ := os.ReadDir(filepath.Join(hostHome, "public-keys.d"))
+	for _, e := range ents {
+		if info, err := e.Info(); err == nil && info.ModTime().After(newest) {
+			newest = info.ModTime()
+		}
+	}
+	if newest.IsZero() {
+		newest = time.Unix(1, 0) // no keys yet: export once, not every command
+	}
+	return newest, true
+}
+
+// exportGPGKeys is the host user's public keys, as gpg --export gives them.
+func (c *Ctx) exportGPGKeys() ([]byte, error) {
+	ctx, cancel := context.WithTimeout(c.Context(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "gpg", "--batch", "--export")
+	cmd.Env = c.Env.list()
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("gpg --export (keyboxd keeps the public keys): %v %s", err, strings.TrimSpace(errOut.String()))
+	}
+	return out, nil
+}
+
 // syncFile replaces root's name with data() unless it is a regular file
-// of that size and, unless mtime is zero, that modification time (which
-// the copy gets).
+// of that size (any size when size < 0) and, unless mtime is zero, that
+// modification time (which the copy gets).
 func syncFile(root *os.Root, name, tag string, mtime time.Time, size int64, mode fs.FileMode, data func() ([]byte, error)) error {
 	have, err := root.Lstat(name)
-	if err == nil && have.Mode().IsRegular() && have.Size() == size && (mtime.IsZero() || have.ModTime().Equal(mtime)) {
+	if err == nil && have.Mode().IsRegular() && (size < 0 || have.Size() == size) && (mtime.IsZero() || have.ModTime().Equal(mtime)) {
 		return nil
 	}
 	b, err := data()

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -42,7 +43,7 @@ func TestSyncGPGHome(t *testing.T) {
 	os.WriteFile(filepath.Join(host, "pubring.kbx"), []byte("keys v1"), 0o644)
 	os.WriteFile(filepath.Join(host, "trustdb.gpg"), []byte("trust"), 0o600)
 	os.WriteFile(filepath.Join(host, "gpg.conf"), []byte("default-key ABCD\n"), 0o600)
-	if err := syncGPGHome(dir, host, "1"); err != nil {
+	if err := syncGPGHome(dir, host, "1", nil); err != nil {
 		t.Fatal(err)
 	}
 	home := filepath.Join(dir, gpgHomeDir)
@@ -60,7 +61,7 @@ func TestSyncGPGHome(t *testing.T) {
 		t.Fatalf("home mode %v", st.Mode())
 	}
 	before := inode(t, filepath.Join(home, "pubring.kbx"))
-	if err := syncGPGHome(dir, host, "2"); err != nil {
+	if err := syncGPGHome(dir, host, "2", nil); err != nil {
 		t.Fatal(err)
 	}
 	if inode(t, filepath.Join(home, "pubring.kbx")) != before {
@@ -71,14 +72,14 @@ func TestSyncGPGHome(t *testing.T) {
 	later := time.Now().Add(time.Second)
 	os.Chtimes(filepath.Join(host, "pubring.kbx"), later, later)
 	os.Remove(filepath.Join(host, "gpg.conf"))
-	if err := syncGPGHome(dir, host, "3"); err != nil {
+	if err := syncGPGHome(dir, host, "3", nil); err != nil {
 		t.Fatal(err)
 	}
 	if read("pubring.kbx") != "keys v2" || read("gpg.conf") != gpgNoAutostart {
 		t.Fatalf("after the host changed: %q %q", read("pubring.kbx"), read("gpg.conf"))
 	}
 	os.Remove(filepath.Join(host, "trustdb.gpg"))
-	if err := syncGPGHome(dir, host, "4"); err != nil {
+	if err := syncGPGHome(dir, host, "4", nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Lstat(filepath.Join(home, "trustdb.gpg")); err == nil {
@@ -95,13 +96,13 @@ func TestSyncGPGHomeHostile(t *testing.T) {
 	host, dir, outside := t.TempDir(), t.TempDir(), t.TempDir()
 	os.WriteFile(filepath.Join(host, "pubring.kbx"), []byte("keys"), 0o644)
 	os.Symlink(outside, filepath.Join(dir, gpgHomeDir))
-	if err := syncGPGHome(dir, host, "1"); err == nil {
+	if err := syncGPGHome(dir, host, "1", nil); err == nil {
 		t.Fatal("a link out of the runtime directory was used")
 	}
 	os.Remove(filepath.Join(dir, gpgHomeDir))
 	os.Mkdir(filepath.Join(dir, gpgHomeDir), 0o700)
 	os.Symlink(filepath.Join(outside, "victim"), filepath.Join(dir, gpgHomeDir, "pubring.kbx"))
-	if err := syncGPGHome(dir, host, "1"); err != nil {
+	if err := syncGPGHome(dir, host, "1", nil); err != nil {
 		t.Fatal(err)
 	}
 	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
@@ -173,5 +174,44 @@ func TestLinkGPG(t *testing.T) {
 	c.linkGPG(links, dir, "44", true)
 	if len(links.env) != 0 || !strings.Contains(errOut.String(), "install gnupg") {
 		t.Fatalf("without gpgconf: env %q, stderr %q", links.env, errOut.String())
+	}
+}
+
+// TestSyncGPGHomeKeyboxd: a host whose public keys live in keyboxd gets
+// them exported, once per change of its database; an old pubring.kbx of
+// the host is not copied (it would shadow them).
+func TestSyncGPGHomeKeyboxd(t *testing.T) {
+	host, dir := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(host, "common.conf"), []byte("use-keyboxd\n"), 0o644)
+	os.Mkdir(filepath.Join(host, "public-keys.d"), 0o700)
+	db := filepath.Join(host, "public-keys.d", "pubring.db")
+	os.WriteFile(db, []byte("sqlite"), 0o600)
+	os.WriteFile(filepath.Join(host, "pubring.kbx"), []byte("stale"), 0o644)
+	exports := 0
+	export := func() ([]byte, error) { exports++; return []byte(fmt.Sprintf("exported %d", exports)), nil }
+	home := filepath.Join(dir, gpgHomeDir)
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(home, name))
+		if err != nil {
+			return "none"
+		}
+		return string(b)
+	}
+	for i, want := range []string{"exported 1", "exported 1"} {
+		if err := syncGPGHome(dir, host, fmt.Sprint(i), export); err != nil {
+			t.Fatal(err)
+		}
+		if got := read("pubring.gpg"); got != want || read("pubring.kbx") != "none" {
+			t.Fatalf("sync %d: pubring.gpg %q, pubring.kbx %q", i, got, read("pubring.kbx"))
+		}
+	}
+	later := time.Now().Add(2 * time.Second)
+	os.WriteFile(db+"-wal", []byte("new key"), 0o600)
+	os.Chtimes(db+"-wal", later, later)
+	if err := syncGPGHome(dir, host, "3", export); err != nil {
+		t.Fatal(err)
+	}
+	if got := read("pubring.gpg"); got != "exported 2" {
+		t.Fatalf("after the host imported a key: pubring.gpg %q", got)
 	}
 }
