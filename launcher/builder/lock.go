@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sbxdev/sbx/launcher/sandboxfile"
 )
 
 // Locks and busy markers live under StateRunDir, made by root with the
@@ -187,4 +189,32 @@ func Busy(name string) (op string, stale bool) {
 func runOutput(argv ...string) (string, error) {
 	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
 	return strings.TrimSpace(string(out)), err
+}
+
+// ClearStaleBusy removes machine name's busy marker when the operation
+// that wrote it is gone (killed: its release never ran), so that the
+// machine can start again without the user deleting it as root. The
+// lock tells: a live operation holds it, a killed one's went with it.
+func ClearStaleBusy(name string, r *Reporter) error {
+	if err := sandboxfile.ValidName(name); err != nil {
+		return err
+	}
+	marker := filepath.Join(BusyDir, name)
+	unlock, err := lock(name, func() {})
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	op, stale := Busy(name)
+	if op == "" {
+		return nil
+	}
+	if !stale {
+		return failf(125, "wait for it to finish", "machine %s is busy: sbx %s is still running", name, op)
+	}
+	if err := os.Remove(marker); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("clearing the busy mark of %s: %w", name, err)
+	}
+	r.Send(Event{Info: "cleared the mark of a killed sbx " + op + " on " + name})
+	return nil
 }

@@ -36,6 +36,7 @@ var rootOps = []rootOp{
 	{name: "rebuild-fresh", spec: true, run: func(ctx context.Context, _ string, s *Spec, r *Reporter) error { return Rebuild(ctx, s, true, r) }},
 	{name: "rm", run: func(ctx context.Context, arg string, _ *Spec, r *Reporter) error { return Remove(ctx, arg, r) }},
 	{name: "du", run: func(ctx context.Context, arg string, _ *Spec, r *Reporter) error { return DiskUsage(ctx, arg, r) }},
+	{name: "unbusy", run: func(_ context.Context, arg string, _ *Spec, r *Reporter) error { return ClearStaleBusy(arg, r) }},
 	{name: "snapshot", run: snapOp(Snapshot)},
 	{name: "restore", run: snapOp(Restore)},
 	{name: "snapshot-rm", run: snapOp(RemoveSnapshot)},

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sbxdev/sbx/launcher/builder"
+	"github.com/sbxdev/sbx/launcher/machine"
 )
 
 // waitNotBusy waits while a privileged operation (restore, rm, export,
@@ -19,8 +20,12 @@ func (c *Ctx) waitNotBusy(name string) error {
 		case op == "":
 			return nil
 		case stale:
-			return WithHint(fmt.Errorf("machine %s is marked busy by an sbx %s that was killed", name, op),
-				"run sbx %s again, or clear the mark: sudo rm %s", op, filepath.Join(builder.BusyDir, name))
+			if err := c.clearStaleBusy(name); err != nil {
+				return WithHint(fmt.Errorf("machine %s is marked busy by an sbx %s that was killed, and clearing the mark failed: %w", name, op, err),
+					"run sbx %s again, or clear the mark: sudo rm %s", op, filepath.Join(builder.BusyDir, name))
+			}
+			fmt.Fprintf(c.IO.Err, "sbx: cleared the busy mark a killed sbx %s left on %s\n", op, name)
+			continue
 		case !said:
 			fmt.Fprintf(c.IO.Err, "sbx: waiting for sbx %s of %s to finish before starting it\n", op, name)
 			said = true
@@ -31,4 +36,13 @@ func (c *Ctx) waitNotBusy(name string) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// clearStaleBusy has the privileged helper remove the mark a killed
+// operation left on name (it checks again, under the machine's lock).
+func (c *Ctx) clearStaleBusy(name string) error {
+	return c.withBus(func(bus *machine.Bus) error {
+		unit := fmt.Sprintf("sbx-unbusy-%s-%d.service", name, time.Now().UnixNano())
+		return c.runRoot(bus, unit, "unbusy", name, func(builder.Event) {})
+	})
 }

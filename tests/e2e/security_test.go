@@ -229,6 +229,26 @@ func TestStartDuringRestore(t *testing.T) {
 	in("sbx stop && sbx snapshot rm " + name + " busy")
 }
 
+// TestStaleBusyMarkCleared: the mark a killed operation left (its process
+// gone, its lock free) does not keep the machine from starting: sbx start
+// has the privileged helper clear it, says so, and starts.
+func TestStaleBusyMarkCleared(t *testing.T) {
+	name := secMachine(t)
+	in := func(s string) (string, string, int) { return asAlice(t, fmt.Sprintf("cd %s && %s", sh(secDir), s)) }
+	// A snapshot first, so the busy drop-in is in place as after any real operation.
+	must(t, alice, fmt.Sprintf("cd %s && sbx stop && sbx snapshot stale && sbx snapshot rm %s stale", sh(secDir), name))
+	marker := "/run/sbx/busy/" + name
+	t.Cleanup(func() { asRoot(t, "rm -f "+marker) })
+	must(t, "root", fmt.Sprintf(`pid=$(sh -c 'echo $$') && echo "restore $pid" > %s`, marker))
+	if _, errOut, code := in("sbx start"); code != 0 || !strings.Contains(errOut, "cleared the busy mark a killed sbx restore left on "+name) {
+		t.Errorf("sbx start with a killed restore's mark: exit %d, stderr:\n%s", code, errOut)
+	}
+	if st := machineState(t, name); st != "running" {
+		t.Errorf("%s is %s after sbx start, want running", name, st)
+	}
+	must(t, "root", "test ! -e "+marker)
+}
+
 // TestLockDirOfAnotherUser: a lock directory someone else made is refused,
 // and the old world-writable place is not used at all.
 func TestLockDirOfAnotherUser(t *testing.T) {
