@@ -99,7 +99,15 @@ func (a *applier) sharedAptCache(ctx context.Context) (opts []string, release fu
 	if !a.g.live() {
 		return nil, unlock, nil
 	}
-	bus, err := machine.Connect(ctx)
+	// What a killed apply or the machine's root left at the mount point
+	// goes first (machined refuses to mount on a link); inside the
+	// machine, so nothing there can point sbx at the host.
+	tidy := `umount -q "$1" 2>/dev/null; if [ -L "$1" ]; then rm -f "$1"; fi; true`
+	err = a.g.run(ctx, a.r.Log, "", "sh", "-c", tidy, "sh", liveAptCache)
+	var bus *machine.Bus
+	if err == nil {
+		bus, err = machine.Connect(ctx)
+	}
 	if err == nil {
 		err = bus.BindMount(ctx, a.s.Name, dir, liveAptCache, false, true)
 		bus.Close()

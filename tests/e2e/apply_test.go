@@ -57,6 +57,10 @@ func TestApplyOnUse(t *testing.T) {
 		t.Fatalf("an untrusted edit was applied: %q", got)
 	}
 
+	// The machine's root plants a link where the host's package cache is
+	// mounted for the install: it resolves inside the machine, never on
+	// the host.
+	inMachine(t, name, "mkdir -p /var/tmp/sbx-planted && ln -sfn /var/tmp/sbx-planted /run/sbx-apt-cache")
 	must(t, alice, fmt.Sprintf("cd %s && sbx allow >/dev/null", sh(dir)))
 	start = time.Now()
 	stdout, stderr, code := asAlice(t, fmt.Sprintf("cd %s && echo 6*7 | sbx run bc -q", sh(dir)))
@@ -73,7 +77,10 @@ func TestApplyOnUse(t *testing.T) {
 	if out := must(t, "root", "ls /var/cache/sbx/apt/*/ | grep '^bc_' || true"); out == "" {
 		t.Errorf("bc's package is not in the host's cache after an apply to the running machine")
 	}
-	if out := inMachine(t, name, "findmnt -n /run/sbx-apt-cache || echo unmounted; ls /var/cache/apt/archives/ | grep '^bc_' || true"); out != "unmounted\n" {
+	if out := must(t, "root", "ls -d /var/tmp/sbx-planted 2>&1; findmnt -n /var/tmp/sbx-planted || true"); !strings.Contains(out, "No such file") {
+		t.Errorf("the link the machine planted was followed on the host: %q", out)
+	}
+	if out := inMachine(t, name, "findmnt -n /run/sbx-apt-cache || findmnt -n /var/tmp/sbx-planted || echo unmounted; ls /var/cache/apt/archives/ | grep '^bc_' || true"); out != "unmounted\n" {
 		t.Errorf("the host's package cache is still mounted in the machine, or bc came through the machine's own cache: %q", out)
 	}
 	got := inMachine(t, name, "cat /var/log/sbx-setup.log; hostname; cat /etc/hostname; cat /home/alice/data/file; grep stop_when_idle /etc/sbx/agent.conf")
