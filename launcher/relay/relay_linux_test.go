@@ -15,13 +15,7 @@ import (
 // passed on, the host socket dialled per connection, the socket removed
 // by Close.
 func TestRelayBytesAndDescriptors(t *testing.T) {
-	dir := t.TempDir()
-	target := filepath.Join(dir, "host.sock")
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: target, Net: "unix"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	dir, target, l := hostSocket(t)
 	go func() {
 		for {
 			c, err := l.AcceptUnix()
@@ -155,13 +149,7 @@ func TestRelayWakes(t *testing.T) {
 // chunk that came with descriptors is written on in full, not only the
 // part the socket took at once (a short write must not lose the rest).
 func TestRelaySlowReaderKeepsEveryByte(t *testing.T) {
-	dir := t.TempDir()
-	target := filepath.Join(dir, "host.sock")
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: target, Net: "unix"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	dir, target, l := hostSocket(t)
 	type count struct{ bytes, fds int }
 	got := make(chan count, 1)
 	go func() {
@@ -222,4 +210,18 @@ func TestRelaySlowReaderKeepsEveryByte(t *testing.T) {
 		t.Fatal("the host's side never saw the end of the stream")
 	}
 	c.Close()
+}
+
+// hostSocket is a temporary directory and the host's side of a relay
+// listening in it, closed when the test ends.
+func hostSocket(t *testing.T) (dir, target string, l *net.UnixListener) {
+	t.Helper()
+	dir = t.TempDir()
+	target = filepath.Join(dir, "host.sock")
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: target, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return dir, target, l
 }

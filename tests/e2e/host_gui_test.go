@@ -191,9 +191,7 @@ func TestPulseAudio(t *testing.T) {
 		}
 		return ""
 	}
-	var cookies []string
-	for round := range 2 {
-		startPipeWire(t)
+	acrossRestarts(t, "PulseAudio server's cookie", func(round int) string {
 		host := must(t, alice, onHost+"pactl info")
 		want := cookie(host)
 		if want == "" || !strings.Contains(host, "Server Name: PulseAudio (on PipeWire") {
@@ -203,12 +201,25 @@ func TestPulseAudio(t *testing.T) {
 		if code != 0 || !strings.HasPrefix(out, "unix:/run/sbx/pulse.") || cookie(out) != want {
 			t.Errorf("round %d: pactl info inside: exit %d, want %q\n%s%s", round, code, want, out, errOut)
 		}
-		cookies = append(cookies, want)
+		return want
+	})
+}
+
+// acrossRestarts runs round twice, the host's PipeWire and its PulseAudio
+// server started anew for each, checking that no relay stays after it;
+// round returns what names the server it saw, which must differ between
+// the two (else the test could not tell the servers apart).
+func acrossRestarts(t *testing.T, what string, round func(round int) string) {
+	t.Helper()
+	var seen []string
+	for i := range 2 {
+		startPipeWire(t)
+		seen = append(seen, round(i))
 		noRelaysLeft(t)
 		stopPipeWire(t)
 	}
-	if cookies[0] == cookies[1] {
-		t.Errorf("the restarted server has the same cookie %q: the test cannot tell the servers apart", cookies[0])
+	if seen[0] == seen[1] {
+		t.Errorf("the restarted %s is the same, %q: the test cannot tell the servers apart", what, seen[0])
 	}
 }
 
@@ -220,9 +231,7 @@ func TestPulseAudio(t *testing.T) {
 func TestPipeWire(t *testing.T) {
 	guiHost(t)
 	pidRe := regexp.MustCompile(`pipewire\.sec\.pid = "(\d+)"`)
-	var pids []string
-	for round := range 2 {
-		startPipeWire(t)
+	acrossRestarts(t, "PulseAudio server's pid", func(round int) string {
 		pid := strings.TrimSpace(must(t, alice, onHost+"systemctl --user show -p MainPID --value pipewire-pulse.service"))
 		if host := must(t, alice, onHost+"pw-cli ls Client"); !strings.Contains(host, `pipewire.sec.pid = "`+pid+`"`) {
 			t.Fatalf("pw-cli ls Client on the host does not list pipewire-pulse (pid %s):\n%s", pid, host)
@@ -235,13 +244,8 @@ func TestPipeWire(t *testing.T) {
 		if code != 0 || !strings.HasPrefix(out, "/run/sbx/pipewire.") || !slices.Contains(seen, pid) {
 			t.Errorf("round %d: pw-cli ls Client inside: exit %d, want the client with pid %s\n%s%s", round, code, pid, out, errOut)
 		}
-		pids = append(pids, pid)
-		noRelaysLeft(t)
-		stopPipeWire(t)
-	}
-	if pids[0] == pids[1] {
-		t.Errorf("the restarted PulseAudio server has the same pid %s: the test cannot tell the daemons apart", pids[0])
-	}
+		return pid
+	})
 }
 
 // TestGUIWithoutDisplay: with Display= off, nothing of the host's desktop
